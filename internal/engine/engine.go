@@ -1,0 +1,90 @@
+// Package engine answers governed queries: it compiles a query against the current catalog for
+// the warehouse's dialect, runs it read-only, and returns the rows with their column roles.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/metricbot/metricbot/catalog"
+	"github.com/metricbot/metricbot/internal/compile"
+	"github.com/metricbot/metricbot/internal/warehouse"
+)
+
+// Warehouse runs read-only SQL. *warehouse.DB implements it.
+type Warehouse interface {
+	Dialect() warehouse.Dialect
+	Query(ctx context.Context, query string, args ...any) (*warehouse.Result, error)
+}
+
+var _ Warehouse = (*warehouse.DB)(nil)
+
+// Catalogs gives the catalog in force. A reloading watcher implements it, and so does Static.
+type Catalogs interface {
+	Current() *catalog.Catalog
+}
+
+// Static is a catalog that never changes.
+type Static struct{ C *catalog.Catalog }
+
+// Current returns s.C.
+func (s Static) Current() *catalog.Catalog { return s.C }
+
+// Engine answers governed queries. It is safe for concurrent use.
+type Engine struct {
+	catalogs Catalogs
+	wh       Warehouse
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New returns an Engine over the given catalogs and warehouse.
+func New(catalogs Catalogs, wh Warehouse, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{catalogs: catalogs, wh: wh, log: log, now: time.Now}
+}
+
+// Catalog returns the catalog in force.
+func (e *Engine) Catalog() *catalog.Catalog { return e.catalogs.Current() }
+
+// Dialect returns the warehouse's dialect.
+func (e *Engine) Dialect() warehouse.Dialect { return e.wh.Dialect() }
+
+// Result is the answer to a governed query.
+type Result struct {
+	Statement *compile.Statement
+	Columns   []compile.Column
+	Rows      [][]any
+	// Elapsed is the time the warehouse took.
+	Elapsed time.Duration
+}
+
+// Compile compiles q for the warehouse without running it.
+func (e *Engine) Compile(q catalog.Query) (*compile.Statement, error) {
+	return compile.SQL(e.Catalog(), q, e.wh.Dialect())
+}
+
+// Run compiles and runs q. Errors from compiling are *catalog.QueryError (the query is wrong);
+// errors from the warehouse are *warehouse.Error.
+func (e *Engine) Run(ctx context.Context, q catalog.Query) (*Result, error) {
+	st, err := e.Compile(q)
+	if err != nil {
+		return nil, err
+	}
+	start := e.now()
+	res, err := e.wh.Query(ctx, st.SQL, st.Args...)
+	elapsed := e.now().Sub(start)
+	if err != nil {
+		e.log.Error("warehouse query failed", "err", err, "query", q.String(), "elapsed", elapsed)
+		return nil, fmt.Errorf("run query: %w", err)
+	}
+	if len(res.Columns) != len(st.Columns) {
+		return nil, fmt.Errorf("run query: warehouse returned %d columns, compiled %d", len(res.Columns), len(st.Columns))
+	}
+	e.log.Debug("query answered", "query", q.String(), "rows", len(res.Rows), "elapsed", elapsed)
+	return &Result{Statement: st, Columns: st.Columns, Rows: res.Rows, Elapsed: elapsed}, nil
+}
