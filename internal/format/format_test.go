@@ -1,0 +1,56 @@
+package format
+
+import (
+	"testing"
+
+	"github.com/metricbot/metricbot/catalog"
+)
+
+func TestCompact(t *testing.T) {
+	tests := []struct {
+		v    float64
+		lang string
+		want string
+	}{
+		{12345, "zh", "1.23万"},
+		{456000000, "zh", "4.56亿"},
+		{9999, "zh", "9999"},
+		{12.5, "zh", "12.5"},
+		{-123456, "zh", "-12.3万"},
+		{12345, "en", "12.3K"},
+		{4560000, "en", "4.56M"},
+		{7.8e9, "en", "7.8B"},
+		{999.994, "en", "999.99"},
+		{0, "en", "0"},
+		{123456789, "en", "123M"},
+	}
+	for _, tc := range tests {
+		if got := Compact(tc.v, tc.lang); got != tc.want {
+			t.Errorf("Compact(%v, %s) = %q, want %q", tc.v, tc.lang, got, tc.want)
+		}
+	}
+}
+
+func TestValueAndExact(t *testing.T) {
+	money := &catalog.Metric{Format: catalog.Currency}
+	pct := &catalog.Metric{Format: catalog.Percent}
+	count := &catalog.Metric{Format: catalog.CountFmt}
+	tests := []struct {
+		got, want string
+	}{
+		{Value(1234567, money, "zh"), "123万元"},
+		{Value(1234567, money, "en"), "¥1.23M"},
+		{Value(0.0345, pct, "zh"), "3.5%"},
+		{Exact(1234567.891, money), "1,234,567.89"},
+		{Exact(-1234.5, money), "-1,234.50"},
+		{Exact(1234567, count), "1,234,567"},
+		{Exact(0.03456, pct), "3.46%"},
+		{SignedPercent(0.1234), "+12.3%"},
+		{SignedPercent(-0.04), "-4.0%"},
+	}
+	for i, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("case %d: got %q, want %q", i, tc.got, tc.want)
+		}
+	}
+}
