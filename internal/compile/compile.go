@@ -11,7 +11,8 @@
 //   - cumulative metrics are aggregated over explicit windows (month to date, year to date,
 //     trailing days) joined against the facts, so distinct counts stay distinct;
 //   - comparisons aggregate the comparison period in the same pass and align its time buckets
-//     with the current period's by position.
+//     with the current period's by position (a weekly year-over-year trend compares with the
+//     weeks 52 weeks earlier, so weekdays line up).
 //
 // Every value from a query (dates, filter values, thresholds) is a bound parameter; identifiers
 // and expressions come only from the validated catalog.
@@ -149,7 +150,13 @@ func (b *builder) plan() error {
 	q := b.q
 	b.periods = []catalog.TimeRange{q.Range}
 	if q.Compare != catalog.NoComparison {
-		b.periods = append(b.periods, q.Compare.Range(q.Range))
+		prev := q.Compare.Range(q.Range)
+		if q.Compare == catalog.YearOverYear && q.Grain == catalog.Week {
+			// Weekly trends compare with the same weeks a year earlier: 52 weeks back keeps
+			// weekdays aligned, where a calendar year would shift every week by a day or two.
+			prev = catalog.TimeRange{Start: q.Range.Start.AddDays(-364), End: q.Range.End.AddDays(-364)}
+		}
+		b.periods = append(b.periods, prev)
 	}
 	if q.Grain != "" {
 		cur := q.Range.Buckets(q.Grain)

@@ -5,17 +5,18 @@ import (
 	"strings"
 
 	"github.com/metricbot/metricbot/catalog"
+	"github.com/metricbot/metricbot/internal/warehouse"
 )
 
-// Dialect names the SQL dialect to compile for.
-type Dialect string
+// Dialect names the SQL dialect to compile for; it is the warehouse's dialect.
+type Dialect = warehouse.Dialect
 
 // The supported dialects. MySQL covers MySQL 8 and MariaDB, and keeps to SQL that TiDB, Doris and
 // StarRocks also accept.
 const (
-	Postgres Dialect = "postgres"
-	MySQL    Dialect = "mysql"
-	SQLite   Dialect = "sqlite"
+	Postgres = warehouse.Postgres
+	MySQL    = warehouse.MySQL
+	SQLite   = warehouse.SQLite
 )
 
 // Dialects lists the supported dialects.

@@ -161,7 +161,7 @@ JOIN (SELECT s.region, SUM(t.visitors) AS vis FROM store_traffic t JOIN stores s
 	// Trailing 30-day distinct customers at the end of each week, with last year's.
 	parts = nil
 	weeks := rng("2026-11-02", "2026-11-30").Buckets(catalog.Week)
-	prev := rng("2026-11-02", "2026-11-30").YearAgo().Buckets(catalog.Week)
+	prev := catalog.TimeRange{Start: day("2026-11-02").AddDays(-364), End: day("2026-11-30").AddDays(-364)}.Buckets(catalog.Week)
 	for i, w := range weeks {
 		pw := prev[i]
 		parts = append(parts, fmt.Sprintf(`SELECT '%s' AS t,
