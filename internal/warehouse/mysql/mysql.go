@@ -113,7 +113,7 @@ func Open(ctx context.Context, dsn string, opts warehouse.Options) (*warehouse.D
 			return fail(err)
 		}
 	}
-	opts.Logger.Info("warehouse opened", "dialect", warehouse.MySQL, "flavour", eng.flavour,
+	opts.Logger.Debug("warehouse opened", "dialect", warehouse.MySQL, "flavour", eng.flavour,
 		"version", version, "addr", cfg.Addr, "database", cfg.DBName, "user", cfg.User)
 	return db, nil
 }

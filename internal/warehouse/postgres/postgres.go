@@ -53,7 +53,7 @@ func Open(ctx context.Context, dsn string, opts warehouse.Options) (*warehouse.D
 			return nil, warehouse.Scrub(reop(err, op), cfg.Password)
 		}
 	}
-	opts.Logger.Info("warehouse opened", "dialect", warehouse.Postgres,
+	opts.Logger.Debug("warehouse opened", "dialect", warehouse.Postgres,
 		"host", cfg.Host, "port", cfg.Port, "database", cfg.Database, "user", cfg.User)
 	return db, nil
 }

@@ -107,7 +107,7 @@ func Open(ctx context.Context, dsn string, opts warehouse.Options) (*warehouse.D
 		e, _ := errors.AsType[*warehouse.Error](err)
 		return nil, &warehouse.Error{Kind: e.Kind, Op: op, Err: e.Err}
 	}
-	opts.Logger.Info("warehouse opened", "dialect", warehouse.SQLite, "path", p)
+	opts.Logger.Debug("warehouse opened", "dialect", warehouse.SQLite, "path", p)
 	return db, nil
 }
 
