@@ -857,3 +857,32 @@ func (b *builder) orderBy() []string {
 	}
 	return terms
 }
+
+// MaxValues bounds the distinct values read for one dimension.
+const MaxValues = 100000
+
+// Values compiles the statement that reads the distinct stored values of a categorical
+// dimension, at most limit of them (MaxValues when limit is 0), for the language layer to match in
+// questions.
+func Values(c *catalog.Catalog, dimension string, d Dialect, limit int) (*Statement, error) {
+	dia, err := dialectOf(d)
+	if err != nil {
+		return nil, err
+	}
+	dim, ok := c.Dimension(dimension)
+	if !ok {
+		var names []string
+		for _, x := range c.Dimensions {
+			names = append(names, x.Name)
+		}
+		return nil, &catalog.NotFoundError{Kind: "dimension", Name: dimension, Suggestions: catalog.Suggest(dimension, names)}
+	}
+	src, _ := c.Source(dim.Source)
+	if limit <= 0 || limit > MaxValues {
+		limit = MaxValues
+	}
+	b := &builder{c: c, d: dia}
+	col := "s0." + dia.quote(dim.Column)
+	sql := fmt.Sprintf("SELECT DISTINCT %s AS %s\nFROM %s s0\nWHERE %s IS NOT NULL\nORDER BY 1\nLIMIT %d", col, dia.quote("value"), b.table(src), col, limit)
+	return &Statement{Dialect: d, SQL: sql, Columns: []Column{{Name: "value", Role: RoleDimension}}}, nil
+}

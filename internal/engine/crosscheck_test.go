@@ -206,6 +206,16 @@ func TestCrossCheck(t *testing.T) {
 		}
 		wh := warehousetest.Open(t, dsn, warehouse.Options{})
 		eng := engine.New(engine.Static{C: c}, wh, nil)
+		t.Run("distinct values", func(t *testing.T) {
+			got, err := eng.Values(ctx, "region")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"东北", "华东", "华中", "华北", "华南", "西北", "西南"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("values of region: got %v, want %v", got, want)
+			}
+		})
 		for _, tc := range cases() {
 			t.Run(tc.name, func(t *testing.T) {
 				res, err := eng.Run(ctx, tc.q)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/metricbot/metricbot/catalog"
@@ -87,4 +88,23 @@ func (e *Engine) Run(ctx context.Context, q catalog.Query) (*Result, error) {
 	}
 	e.log.Debug("query answered", "query", q.String(), "rows", len(res.Rows), "elapsed", elapsed)
 	return &Result{Statement: st, Columns: st.Columns, Rows: res.Rows, Elapsed: elapsed}, nil
+}
+
+// Values returns the distinct stored values of a categorical dimension, as text. It satisfies the
+// language layer's value source.
+func (e *Engine) Values(ctx context.Context, dimension string) ([]string, error) {
+	st, err := compile.Values(e.Catalog(), dimension, e.wh.Dialect(), 0)
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.wh.Query(ctx, st.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("read values of %s: %w", dimension, err)
+	}
+	out := make([]string, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		out = append(out, fmt.Sprint(r[0]))
+	}
+	sort.Strings(out) // engines collate differently
+	return out, nil
 }
