@@ -35,6 +35,8 @@ import (
 const usage = `metricbot: a chat-first metrics assistant over a governed metric catalog.
 
 Commands:
+  ask       answer a question in Chinese or English: metricbot ask "上个月各大区的销售额"
+  chat      answer questions line by line from standard input, with follow-ups
   query     run a governed query given by flags or JSON, print a table or JSON
   catalog   validate | list | show NAME: inspect a catalog
 
@@ -74,6 +76,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdQuery(ctx, args[1:], stdout, stderr)
 	case "catalog":
 		err = cmdCatalog(ctx, args[1:], stdout, stderr)
+	case "ask":
+		err = cmdAsk(ctx, args[1:], stdout, stderr)
+	case "chat":
+		err = cmdChat(ctx, args[1:], os.Stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "metricbot: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/metricbot/metricbot/catalog"
+	"github.com/metricbot/metricbot/internal/answer"
+	"github.com/metricbot/metricbot/internal/chart"
+	"github.com/metricbot/metricbot/internal/engine"
+	"github.com/metricbot/metricbot/nlq"
+)
+
+// askFlags are the flags of ask and chat.
+type askFlags struct {
+	common
+	now    string
+	output string
+	lang   string
+	chart  string
+}
+
+func (f *askFlags) register(fs *flag.FlagSet) {
+	f.common.register(fs)
+	fs.StringVar(&f.now, "now", "", "today's `date` (YYYY-MM-DD) or instant (RFC 3339) for reproducible runs; default now, on the demo the day after --demo-end")
+	fs.StringVar(&f.output, "format", "text", "output `format`: text or json")
+	fs.StringVar(&f.lang, "lang", "", "reply `language` when the question shows none: zh or en")
+	fs.StringVar(&f.chart, "chart", "", "write the answer's chart to this PNG `file`")
+}
+
+// answerer opens everything an answer needs.
+func (f *askFlags) answerer(ctx context.Context, stderr io.Writer) (*app, *answer.Answerer, func() time.Time, error) {
+	if f.output != "text" && f.output != "json" {
+		return nil, nil, nil, &exitError{2, fmt.Sprintf("--format %q must be text or json", f.output)}
+	}
+	a, err := f.load(stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := a.openWarehouse(ctx, &f.common); err != nil {
+		a.close()
+		return nil, nil, nil, err
+	}
+	loc := a.catalogs.Current().Location
+	now, err := parseNow(f.now, loc, a.today())
+	if err != nil {
+		a.close()
+		return nil, nil, nil, &exitError{2, err.Error()}
+	}
+	eng := engine.New(a.catalogs, a.wh, a.log)
+	parsers, err := answer.NewParsers(ctx, a.catalogs, eng, 0, a.log.With("component", "nlq"))
+	if err != nil {
+		a.close()
+		return nil, nil, nil, fmt.Errorf("build question parser: %w", err)
+	}
+	charts, err := chart.New(chart.RendererOptions{Logger: a.log})
+	if err != nil {
+		a.close()
+		return nil, nil, nil, err
+	}
+	opts := answer.Options{Charts: charts, Logger: a.log.With("component", "answer")}
+	if !a.demoEnd.IsZero() {
+		end := a.demoEnd
+		opts.DataEnd = func() catalog.Date { return end }
+	}
+	return a, answer.New(parsers, eng, opts), now, nil
+}
+
+// parseNow reads --now: a date (taken as 09:00 that day in loc) or an RFC 3339 instant. Empty
+// means 09:00 on today.
+func parseNow(s string, loc *time.Location, today catalog.Date) (func() time.Time, error) {
+	if s == "" {
+		if today == catalog.DateOf(time.Now().In(loc)) {
+			return time.Now, nil
+		}
+		t := today.Time(loc).Add(9 * time.Hour)
+		return func() time.Time { return t }, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return func() time.Time { return t }, nil
+	}
+	d, err := catalog.ParseDate(s)
+	if err != nil {
+		return nil, fmt.Errorf("--now %q: want YYYY-MM-DD or an RFC 3339 time", s)
+	}
+	t := d.Time(loc).Add(9 * time.Hour)
+	return func() time.Time { return t }, nil
+}
+
+func cmdAsk(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f askFlags
+	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: metricbot ask [flags] "question"`)
+		fs.PrintDefaults()
+	}
+	var words []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		words = append(words, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	question := strings.TrimSpace(strings.Join(words, " "))
+	if question == "" {
+		fs.Usage()
+		return &exitError{2, "ask: no question"}
+	}
+	a, ans, now, err := f.answerer(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	res := ans.Answer(ctx, question, nlq.Context{Now: now(), Lang: f.lang})
+	return f.print(stdout, res)
+}
+
+func (f *askFlags) print(w io.Writer, res *answer.Answer) error {
+	if f.chart != "" && res.Chart != nil {
+		if err := os.WriteFile(f.chart, res.Chart, 0o644); err != nil {
+			return fmt.Errorf("write chart: %w", err)
+		}
+	}
+	if f.output == "json" {
+		return writeJSON(w, res)
+	}
+	fmt.Fprintln(w, res.Text)
+	return nil
+}
+
+// cmdChat reads questions line by line and answers each, keeping the conversation so follow-ups
+// build on the previous question.
+func cmdChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var f askFlags
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, ans, now, err := f.answerer(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	var prev *catalog.Query
+	sc := bufio.NewScanner(stdin)
+	interactive := isTerminal(stdin)
+	prompt := func() {
+		if interactive {
+			fmt.Fprint(stdout, "> ")
+		}
+	}
+	prompt()
+	for sc.Scan() {
+		q := strings.TrimSpace(sc.Text())
+		if q == "" {
+			prompt()
+			continue
+		}
+		if q == "exit" || q == "quit" {
+			break
+		}
+		res := ans.Answer(ctx, q, nlq.Context{Now: now(), Previous: prev, Lang: f.lang})
+		if res.Query != nil && res.Status == answer.StatusAnswer {
+			prev = res.Query
+		}
+		if f.output == "text" && !interactive {
+			fmt.Fprintf(stdout, "> %s\n", q)
+		}
+		if err := f.print(stdout, res); err != nil {
+			return err
+		}
+		if f.output == "text" {
+			fmt.Fprintln(stdout)
+		}
+		prompt()
+	}
+	return sc.Err()
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
