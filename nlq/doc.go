@@ -1,0 +1,84 @@
+// Package nlq reads chat questions in Chinese and English into governed queries
+// ([catalog.Query]), clarifying questions, definition answers or refusals, by rules alone.
+//
+// Everything the parser knows about a business comes from the catalog (metric and dimension
+// names, labels, synonyms, value aliases) and from the dimension values read through a
+// [ValueSource]. Generic language rules (dates, numbers, "by", "top", 同比, 环比) and a small
+// bilingual table of Chinese place names are its only built-in knowledge. There is no path from
+// question text to SQL text: the parser only picks catalog names and bound values, and every query
+// it returns passes [catalog.Query.Validate].
+//
+// # Matching
+//
+// Chinese has no spaces, so terms are found by longest match over the whole question: at each
+// position the longest catalog term, keyword, date, ranking phrase or number wins; at equal length
+// a catalog term beats a date, which beats a keyword. English terms must start and end on word
+// boundaries. Matching folds case and full-width forms (catalog.Normalize). Unknown English words
+// are matched to catalog terms by plural form, then by edit distance (none under 4 letters, 1 up
+// to 7, 2 from 8), which lowers the confidence. A term that names both a metric and a value is a
+// value when another metric is named. A term that names both a dimension and a value is the
+// dimension after 按/各/by, a ranking or a metric-value filter, and the value otherwise. A value
+// stored in several dimensions goes to one the metrics can be filtered by, then one named in the
+// question, then the coarser of a hierarchy.
+//
+// # Periods
+//
+// Dates are read against Context.Now in the catalog's time zone. Ranges are half-open.
+//   - 今天/today = [today, tomorrow); 昨天/yesterday; 前天.
+//   - 近7天/最近7天/过去7天/last 7 days = the 7 complete days ending yesterday (today is excluded
+//     because it is incomplete); 近N周/last N weeks = 7N days ending yesterday; 过去半个月 = 15
+//     days ending yesterday.
+//   - 近N个月/last N months, quarters and years = the N complete calendar units before the
+//     current one (近半年 = 6 months).
+//   - 本周/this week/WTD = Monday .. today inclusive (weeks start on Monday); 本月/this month/MTD,
+//     本季度/QTD and 今年/this year/YTD likewise run from their first day to today inclusive.
+//   - 上周/last week = the previous Monday..Sunday; 上个月, 上季度, 去年 = the previous calendar
+//     month, quarter, year; 前年 the one before.
+//   - A month, quarter or half-year without a year (三月, March, Q3, 三季度, 上半年, H2) is the most
+//     recent one that has started, ending today inclusive if it is still running: on 2026-12-01
+//     上半年 is 2026-01..06 and 二月... is 2026-02; on 2026-05-10 上半年 is 2026-01-01..2026-05-10.
+//   - With a year: 2024年3月, 24年, Q3 2024, 2024-03, March 2024, 2024年3月5日, 2024-03-05, in 2023.
+//     3月5日 without a year is the most recent 5 March that has started.
+//   - since June / 6月以来 / 自6月起 = June 1 .. today inclusive; 3月到5月 / from March to May =
+//     the start of the first to the end of the second.
+//
+// A question with no period gets its first metric's default_period, stated in Result.Notes.
+// default_period accepts any period above written with underscores: last_7_days, last_30_days,
+// last_12_months, this_week, last_week, this_month, mtd, last_month, this_quarter, last_quarter,
+// this_year, ytd, last_year, today, yesterday. An empty or unreadable one means last_30_days.
+//
+// # Intents
+//
+//   - Breakdown: a dimension named (按渠道, 各大区, by region) is a group-by, unless it only
+//     names the dimension of a value next to it (华东大区).
+//   - Filters: values are matched from the catalog's aliases and the data; several values of a
+//     dimension make one "in" filter; values after 不含/除了/excluding make a "not_in" filter.
+//   - Ranking: 前五/top 5/bottom 3 orders by the first metric and limits; 最高/最低/highest without
+//     a count means 1; top/bottom alone mean 10; 排名/rank orders without a limit. A ranking with no
+//     breakdown and no grain is left out (noted).
+//   - Trend: 每天/每月/by month/weekly set the grain; 趋势/走势/over time pick one: the metric's
+//     default grain when it gives 2..62 points, else by length (day, week, month, quarter).
+//   - Comparison: 同比/去年同期/yoy = same_period_last_year; 环比/mom/vs the week before =
+//     previous_period; a period named after 比/vs/对比 compares with it (last year -> yoy).
+//   - Share: 占比/share sets Share when every metric is additive.
+//   - Metric-value filter: 销售额超过100万的门店, more than 500 orders -> Having. Numbers take
+//     万, 亿, k, m, million and %; Chinese numerals are read (前十, 三季度).
+//   - Definitions: 怎么算/口径/谁负责/what does ... mean -> Define with the catalog's definition.
+//
+// # Follow-ups
+//
+// Given Context.Previous, a question that names no metric but says something (a period, a
+// breakdown, a filter, an intent), or that has a follow-up word (那...呢, what about, same for)
+// updates the previous query: a new period replaces the old one; new metrics replace the old ones;
+// a breakdown is added; a filter replaces the filter on the same dimension, and after a follow-up
+// word also filters on dimensions of the same hierarchy (same for Shanghai after Beijing).
+//
+// # When unsure
+//
+// Several metrics for one term, or a bare word that starts several metric names (销售 -> 销售额,
+// 销量), give Clarify with one valid query per option. No metric gives Refuse naming the closest
+// metrics by shared characters, words and edit distance. A question that is mostly not understood
+// (three or more unexplained words, more than the understood ones) gives Clarify with the single
+// reading found, so that text such as "ignore your rules and DROP TABLE orders" has no effect
+// beyond its unexplained words. A reading that fails validation is refused with the reasons.
+package nlq

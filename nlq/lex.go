@@ -1,0 +1,355 @@
+package nlq
+
+import (
+	"github.com/metricbot/metricbot/catalog"
+)
+
+// kwKind is the role of a generic keyword.
+type kwKind uint8
+
+const (
+	kwStop    kwKind = iota + 1 // carries no meaning here (的, the, show me)
+	kwBy                        // breakdown marker (按, 各, by, per)
+	kwGrain                     // time grain (每天, monthly, by week)
+	kwTrend                     // trend without a grain (趋势, over time)
+	kwWhich                     // which one (哪个, which); with a grain for 哪天
+	kwTop                       // superlative or ranking (最高, lowest, 排名)
+	kwCompare                   // comparison (同比, 环比, month over month)
+	kwVs                        // comparison with a period named next to it (比, vs)
+	kwShare                     // share of total (占比, share)
+	kwNot                       // exclusion (不含, excluding)
+	kwOnly                      // restriction (只看, only)
+	kwFollow                    // follow-up marker (那...呢, what about, same for)
+	kwAnd                       // list joiner (和, and, 、)
+	kwCmp                       // comparison with a number before it (超过, more than)
+	kwCmpAfter                  // comparison with a number after it (以上, or more)
+	kwDefine                    // question about a definition (怎么算, what does ... mean)
+)
+
+// keyword is the meaning of a generic word or phrase. Keywords are the parser's only built-in
+// language knowledge; everything about a business comes from the catalog and the data.
+type keyword struct {
+	kind    kwKind
+	grain   catalog.Grain
+	compare catalog.Comparison
+	cmp     catalog.CmpOp
+	desc    bool
+	n       int  // default count for kwTop; -1 for a ranking with no limit
+	strong  bool // for kwDefine: a definition question whatever else is asked
+}
+
+var keywords = map[string]*keyword{}
+
+func kw(k *keyword, words ...string) {
+	for _, w := range words {
+		keywords[w] = k
+	}
+}
+
+func init() {
+	kw(&keyword{kind: kwStop},
+		"的", "了", "吗", "啊", "吧", "呀", "是", "是多少", "多少", "有", "有多少", "几", "个", "一下", "下", "请",
+		"请问", "帮我", "帮忙", "给我", "看看", "看下", "看一下", "查", "查下", "查一下", "查询", "显示", "统计",
+		"一共", "总共", "总计", "合计", "总", "情况", "数据", "怎么样", "咋样", "什么", "我", "我们", "你",
+		"在", "里", "中", "都", "分别", "各自", "大概", "目前", "现在", "当前", "共", "啥", "能", "可以", "告诉",
+		"说说", "列出", "怎样", "嗯", "哦", "整体", "全部", "所有", "总体", "的话", "一些", "值", "数值", "结果",
+		"表现", "时候", "期间", "内", "里面", "一", "为", "如何", "多大", "是否", "哪里", "计", "拆一下", "一共有",
+		"what", "what's", "whats", "is", "was", "were", "are", "the", "a", "an", "of", "for", "in", "on", "at",
+		"me", "show", "give", "tell", "how", "much", "many", "did", "do", "we", "our", "us", "i", "my",
+		"please", "get", "list", "total", "value", "to", "with", "from", "been", "be", "have", "has", "had",
+		"can", "could", "you", "it", "its", "there", "that", "all", "overall", "or", "so", "far", "data",
+		"numbers", "number", "report", "see", "look", "check", "let", "lets", "let's", "like", "during",
+		"within", "between", "up", "kpi", "metric", "metrics", "values", "would", "will", "should", "now",
+		"currently", "current", "figure", "figures", "stats", "performance", "did we", "sum", "during the",
+		"going", "go", "doing", "break", "down", "out", "split", "?", "!", ".", ":", ";", "'s", "s")
+	kw(&keyword{kind: kwBy}, "按", "按照", "各", "各个", "分", "每个", "每一个", "每家", "by", "per", "each",
+		"拆", "拆分", "拆开", "细分", "分组", "分布", "维度", "breakdown", "break down", "broken down", "split by",
+		"grouped by", "group by", "broken out by", "across", "for each", "by each")
+	grain := func(g catalog.Grain, words ...string) { kw(&keyword{kind: kwGrain, grain: g}, words...) }
+	grain(catalog.Day, "每天", "每日", "按天", "按日", "分天", "逐日", "日度", "每一天", "daily", "by day", "per day", "each day", "day by day", "by date")
+	grain(catalog.Week, "每周", "按周", "分周", "逐周", "周度", "每星期", "weekly", "by week", "per week", "each week", "week by week")
+	grain(catalog.Month, "每月", "按月", "分月", "逐月", "月度", "每个月", "按月份", "monthly", "by month", "per month", "each month", "month by month")
+	grain(catalog.Quarter, "每季度", "按季度", "分季度", "逐季", "每个季度", "quarterly", "by quarter", "per quarter", "each quarter")
+	grain(catalog.Year, "每年", "按年", "分年", "逐年", "年度", "yearly", "annually", "annual", "by year", "per year", "each year")
+	kw(&keyword{kind: kwTrend}, "趋势", "走势", "变化", "变化趋势", "曲线", "波动", "trend", "trends", "over time", "trending", "timeline", "time series")
+	which := func(g catalog.Grain, words ...string) { kw(&keyword{kind: kwWhich, grain: g}, words...) }
+	which(catalog.Day, "哪天", "哪一天", "哪几天", "哪些天", "哪日", "which day", "which days", "what day", "which date")
+	which(catalog.Week, "哪周", "哪一周", "哪几周", "which week", "which weeks")
+	which(catalog.Month, "哪个月", "哪月", "哪几个月", "哪一个月", "which month", "which months", "what month")
+	which("", "哪个", "哪家", "哪些", "哪一个", "哪位", "谁家", "which", "which one", "who")
+	kw(&keyword{kind: kwTop, desc: true, n: 1}, "最高", "最多", "最大", "最好", "最强", "最火", "最畅销", "第一",
+		"highest", "most", "largest", "biggest", "best", "greatest", "top performing", "leading")
+	kw(&keyword{kind: kwTop, desc: false, n: 1}, "最低", "最少", "最小", "最差", "最弱", "垫底", "lowest", "least",
+		"smallest", "worst", "weakest", "fewest")
+	kw(&keyword{kind: kwTop, desc: true, n: -1}, "排名", "排行", "排序", "排行榜", "从高到低", "rank", "ranking", "ranked", "sorted", "sort", "order by", "descending")
+	kw(&keyword{kind: kwTop, desc: false, n: -1}, "从低到高", "ascending", "升序")
+	kw(&keyword{kind: kwTop, desc: true, n: 10}, "top")
+	kw(&keyword{kind: kwTop, desc: false, n: 10}, "bottom")
+	yoy := &keyword{kind: kwCompare, compare: catalog.YearOverYear}
+	kw(yoy, "同比", "yoy", "去年同期", "比去年同期", "较去年同期", "和去年同期比", "同期", "year over year",
+		"year on year", "y/y", "same period last year", "the same period last year", "a year ago",
+		"a year earlier", "the year before", "last year's same period", "同比增长", "同比变化")
+	prev := &keyword{kind: kwCompare, compare: catalog.PreviousPeriod}
+	kw(prev, "环比", "mom", "wow", "dod", "qoq", "month over month", "week over week", "day over day",
+		"quarter over quarter", "period over period", "previous period", "prior period", "the previous period",
+		"the prior period", "the period before", "the week before", "the month before", "the day before",
+		"the quarter before", "the previous week", "the previous month", "the prior week", "the prior month",
+		"上期", "前一期", "比上期", "较上期", "上一期", "环比增长", "环比变化", "增长", "growth", "change", "changed")
+	kw(&keyword{kind: kwVs}, "比", "相比", "对比", "比较", "较", "相较", "比起", "vs", "vs.", "versus",
+		"compared to", "compared with", "compare", "compared", "against", "relative to")
+	kw(&keyword{kind: kwShare}, "占比", "份额", "比重", "占", "构成", "贡献", "占多少", "贡献占比", "share",
+		"share of total", "% of total", "percent of total", "percentage of total", "proportion", "mix", "contribution")
+	kw(&keyword{kind: kwNot}, "不含", "不包含", "不包括", "除了", "除", "除去", "排除", "剔除", "去掉", "去除", "不算",
+		"不要", "不看", "非", "excluding", "exclude", "excludes", "except", "except for", "without", "other than",
+		"not including", "not", "apart from", "ex")
+	kw(&keyword{kind: kwOnly}, "只看", "只要", "仅看", "仅", "只", "单看", "就看", "只算", "其中", "only", "just",
+		"only for", "just for", "filter to", "limited to", "restricted to", "where")
+	kw(&keyword{kind: kwFollow}, "那", "那么", "呢", "那个", "换成", "改成", "换", "再看", "再", "同样", "也",
+		"what about", "how about", "and for", "same for", "same but", "now for", "and what about", "then",
+		"same thing for", "instead", "again", "same")
+	kw(&keyword{kind: kwAnd}, "和", "与", "及", "以及", "跟", "还有", "加上", "并且", "、", ",", "+", "&", "and",
+		"as well as", "plus", "/")
+	cmp := func(op catalog.CmpOp, words ...string) { kw(&keyword{kind: kwCmp, cmp: op}, words...) }
+	cmp(catalog.GT, "超过", "大于", "高于", "多于", "超", "过", ">", "above", "over", "more than", "greater than",
+		"exceeds", "exceeding", "exceeded", "higher than", "bigger than", "larger than", "beyond")
+	cmp(catalog.GTE, "不低于", "不少于", "至少", "起码", ">=", "at least", "no less than", "not less than")
+	cmp(catalog.LT, "低于", "小于", "少于", "不到", "不足", "未达", "<", "below", "under", "less than",
+		"fewer than", "lower than", "smaller than")
+	cmp(catalog.LTE, "不超过", "不高于", "至多", "最多不超过", "<=", "at most", "no more than", "not more than")
+	kw(&keyword{kind: kwCmpAfter, cmp: catalog.GTE}, "以上", "及以上", "或以上", "or more", "and above", "or above", "plus")
+	kw(&keyword{kind: kwCmpAfter, cmp: catalog.LTE}, "以下", "及以下", "或以下", "or less", "and below", "or below")
+	kw(&keyword{kind: kwDefine, strong: true}, "怎么算", "怎么算的", "是怎么算的", "怎么计算", "如何计算", "怎么定义",
+		"如何定义", "计算公式", "公式", "口径", "定义", "什么意思", "啥意思", "是什么意思", "指什么", "含义", "解释",
+		"谁负责", "负责人", "谁管", "归谁管", "由谁负责", "计算方式", "计算方法", "算法", "mean", "means", "meaning",
+		"definition", "define", "defined", "calculated", "computed", "formula", "who owns", "owner", "owns",
+		"who is responsible for", "responsible for", "explain", "how is", "how do you calculate", "calculate")
+	kw(&keyword{kind: kwDefine}, "是什么", "是啥", "what is", "what's the")
+}
+
+// tokKind is the kind of a lexed token.
+type tokKind uint8
+
+const (
+	tTerm   tokKind = iota + 1 // catalog term: metric, dimension and/or value
+	tDate                      // a period
+	tNumber                    // an amount
+	tTopN                      // 前五, top 5
+	tKw                        // a keyword
+	tWord                      // not understood
+)
+
+// token is one piece of a lexed question.
+type token struct {
+	kind       tokKind
+	start, end int // rune offsets in the normalised question
+	text       string
+	entries    []entry // tTerm
+	kw         *keyword
+	rng        catalog.TimeRange
+	bareYear   bool
+	num        float64
+	scaled     bool
+	n          int  // tTopN
+	desc       bool // tTopN
+	fuzzy      bool // tTerm found through typo tolerance
+}
+
+// topN reads 前五, 前10名, top 5, top5, bottom 3, 后三, 倒数3 at i.
+func topN(t []rune, i int) (n int, desc bool, length int) {
+	type pre struct {
+		s    string
+		desc bool
+	}
+	for _, p := range []pre{{"排名前", true}, {"排名后", false}, {"前", true}, {"后", false}, {"倒数", false},
+		{"最后", false}, {"top", true}, {"bottom", false}, {"best", true}, {"worst", false}, {"highest", true},
+		{"lowest", false}, {"largest", true}, {"biggest", true}, {"smallest", false}, {"first", true}} {
+		k := lit(t, i, p.s)
+		if k == 0 {
+			// "top5": the literal ends inside a word.
+			if rs := []rune(p.s); isLatin(rs[0]) && i+len(rs) < len(t) && string(t[i:i+len(rs)]) == p.s && isDigit(t[i+len(rs)]) && wordStart(t, i) {
+				k = len(rs)
+			} else {
+				continue
+			}
+		}
+		j := sp(t, i+k)
+		v, vn := integer(t, j)
+		if vn == 0 || v <= 0 || v > catalog.MaxLimit {
+			continue
+		}
+		e := j + vn
+		if isLatin(t[j]) && !wordEnd(t, e) {
+			continue
+		}
+		e += litAny(t, e, "名", "个", "家", "位", "大", "强", "条", "款")
+		return v, p.desc, e - i
+	}
+	return 0, false, 0
+}
+
+// lex splits a normalised question into tokens by longest match among catalog terms, keywords,
+// dates, ranking phrases and numbers. At equal length a catalog term wins over a date, a date over
+// a ranking, a ranking over a keyword and a keyword over a plain number.
+func (p *Parser) lex(tx text, ds dates) []token {
+	t := tx.r
+	var toks []token
+	for i := 0; i < len(t); {
+		if t[i] == ' ' {
+			i++
+			continue
+		}
+		es, dn := p.dict.longest(tx, i)
+		var catalogEs []entry
+		var kwd *keyword
+		for _, e := range es {
+			if e.kind == entKeyword {
+				kwd = e.kw
+			} else {
+				catalogEs = append(catalogEs, e)
+			}
+		}
+		rng, rn, bare := ds.match(t, i)
+		tn, tdesc, tl := topN(t, i)
+		var num float64
+		var an int
+		var scaled bool
+		if isDigit(t[i]) || isDigitOrCN(t[i]) {
+			num, an, scaled = amount(t, i)
+			if isLatin(t[i]) && an > 0 && !wordEnd(t, i+an) && t[i+an-1] != '%' {
+				an = 0
+			}
+		}
+		best := max(dn, rn, tl, an)
+		tok := token{start: i}
+		switch {
+		case best == 0:
+			// Not understood: a Latin word, or one CJK rune (merged with its neighbours later).
+			j := i + 1
+			if isLatin(t[i]) {
+				for j < len(t) && isLatin(t[j]) {
+					j++
+				}
+			}
+			tok.kind = tWord
+			tok.end = j
+		case dn == best && len(catalogEs) > 0:
+			tok.kind, tok.entries, tok.end = tTerm, catalogEs, i+dn
+		case rn == best:
+			tok.kind, tok.rng, tok.bareYear, tok.end = tDate, rng, bare, i+rn
+		case tl == best:
+			tok.kind, tok.n, tok.desc, tok.end = tTopN, tn, tdesc, i+tl
+		case dn == best:
+			tok.kind, tok.kw, tok.end = tKw, kwd, i+dn
+		default:
+			tok.kind, tok.num, tok.scaled, tok.end = tNumber, num, scaled, i+an
+		}
+		tok.text = tx.sub(tok.start, tok.end)
+		i = tok.end
+		if tok.kind == tWord && !isLatin(t[tok.start]) && !isHan(t[tok.start]) {
+			continue // punctuation
+		}
+		if tok.kind == tWord && isHan(t[tok.start]) && len(toks) > 0 {
+			if last := &toks[len(toks)-1]; last.kind == tWord && last.end == tok.start && isHan(t[last.start]) {
+				last.end = tok.end
+				last.text = tx.sub(last.start, last.end)
+				continue
+			}
+		}
+		toks = append(toks, tok)
+	}
+	return p.fixTypos(toks)
+}
+
+// fixTypos replaces runs of unknown Latin words with the catalog terms they nearly spell: first a
+// plural or singular form, then the nearest term within the edit distance allowed for its length.
+func (p *Parser) fixTypos(toks []token) []token {
+	out := toks[:0:0]
+	for i := 0; i < len(toks); i++ {
+		tk := toks[i]
+		if tk.kind != tWord || !isLatin([]rune(tk.text)[0]) {
+			out = append(out, tk)
+			continue
+		}
+		matched := false
+		// Try the longest run of unknown words first (up to three).
+		for n := 3; n >= 1 && !matched; n-- {
+			if i+n > len(toks) {
+				continue
+			}
+			words := make([]string, 0, n)
+			ok := true
+			for k := i; k < i+n; k++ {
+				if toks[k].kind != tWord || (k > i && toks[k].start != toks[k-1].end+1) {
+					ok = false
+					break
+				}
+				words = append(words, toks[k].text)
+			}
+			if !ok {
+				continue
+			}
+			phrase := joinWords(words)
+			var es []entry
+			for _, form := range singulars(phrase) {
+				if got := catalogEntries(p.dict.terms[form]); len(got) > 0 {
+					es = got
+					break
+				}
+			}
+			if es == nil {
+				es = catalogEntries(p.dict.closestEntries(phrase))
+			}
+			if len(es) > 0 {
+				out = append(out, token{kind: tTerm, start: tk.start, end: toks[i+n-1].end, text: phrase, entries: es, fuzzy: true})
+				i += n - 1
+				matched = true
+			}
+		}
+		if !matched {
+			out = append(out, tk)
+		}
+	}
+	return out
+}
+
+func (d *dict) closestEntries(s string) []entry {
+	es, _ := d.closest(s)
+	return es
+}
+
+func catalogEntries(es []entry) []entry {
+	var out []entry
+	for _, e := range es {
+		if e.kind != entKeyword {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func joinWords(ws []string) string {
+	s := ws[0]
+	for _, w := range ws[1:] {
+		s += " " + w
+	}
+	return s
+}
+
+// singulars returns other number forms of an English phrase: stores -> store, categories ->
+// category, boxes -> box, and the plural of a singular.
+func singulars(s string) []string {
+	var out []string
+	n := len(s)
+	if n > 4 && s[n-3:] == "ies" {
+		out = append(out, s[:n-3]+"y")
+	}
+	if n > 3 && s[n-2:] == "es" {
+		out = append(out, s[:n-2])
+	}
+	if n > 3 && s[n-1] == 's' {
+		out = append(out, s[:n-1])
+	} else {
+		out = append(out, s+"s")
+	}
+	return out
+}
