@@ -14,13 +14,15 @@ type Pos struct {
 	Column int
 }
 
-// String formats p as file:line:column.
+// String formats p as file:line:column, or file:line when the column is unknown.
 func (p Pos) String() string {
 	switch {
 	case p.File == "":
 		return ""
 	case p.Line == 0:
 		return p.File
+	case p.Column == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
 	}
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
 }

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -180,6 +182,8 @@ type file struct {
 	Dimensions []*Dimension `yaml:"dimensions,omitempty"`
 	Metrics    []*Metric    `yaml:"metrics,omitempty"`
 	Events     []*Event     `yaml:"events,omitempty"`
+
+	tzPos Pos // position of the timezone value
 }
 
 // Load reads every .yaml and .yml file under dir (recursively), merges them and validates the
@@ -207,25 +211,51 @@ func LoadFS(fsys fs.FS, prefix string) (*Catalog, error) {
 		return nil, fmt.Errorf("load catalog %s: no .yaml files found", prefix)
 	}
 	sort.Strings(names)
-	var ps problems
-	var files []*file
-	for _, name := range names {
+	shown := make([]string, len(names))
+	srcs := make([][]byte, len(names))
+	for i, name := range names {
 		src, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("load catalog: %w", err)
 		}
-		shown := name
+		shown[i], srcs[i] = name, src
 		if prefix != "" {
-			shown = filepath.Join(prefix, name)
-		}
-		if f := parseFile(shown, src, &ps); f != nil {
-			files = append(files, f)
+			shown[i] = filepath.Join(prefix, name)
 		}
 	}
+	files, ps := parseFiles(shown, srcs)
 	if len(ps.list) > 0 {
 		return nil, ps.err()
 	}
 	return build(files)
+}
+
+// parseFiles decodes files concurrently, at most GOMAXPROCS at a time: YAML decoding dominates the
+// time to load a large catalog. It returns the decoded files and the problems in name order.
+func parseFiles(names []string, srcs [][]byte) ([]*file, *problems) {
+	parsed := make([]*file, len(names))
+	found := make([]problems, len(names))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			parsed[i] = parseFile(names[i], srcs[i], &found[i])
+		}()
+	}
+	wg.Wait()
+	var ps problems
+	var files []*file
+	for i, f := range parsed {
+		ps.list = append(ps.list, found[i].list...)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	return files, &ps
 }
 
 // Parse validates a catalog given as YAML documents keyed by file name. It is Load without a
@@ -236,13 +266,11 @@ func Parse(docs map[string]string) (*Catalog, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var ps problems
-	var files []*file
-	for _, n := range names {
-		if f := parseFile(n, []byte(docs[n]), &ps); f != nil {
-			files = append(files, f)
-		}
+	srcs := make([][]byte, len(names))
+	for i, n := range names {
+		srcs[i] = []byte(docs[n])
 	}
+	files, ps := parseFiles(names, srcs)
 	if len(ps.list) > 0 {
 		return nil, ps.err()
 	}
@@ -272,6 +300,15 @@ func parseFile(name string, src []byte, ps *problems) *file {
 		return nil
 	}
 	f.setFile(name)
+	f.tzPos = Pos{File: name}
+	if root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "timezone" {
+				v := root.Content[i+1]
+				f.tzPos = Pos{File: name, Line: v.Line, Column: v.Column}
+			}
+		}
+	}
 	return &f
 }
 
@@ -382,8 +419,14 @@ func checkKeys(name string, n *yaml.Node, t reflect.Type, ps *problems) {
 	}
 }
 
-// yamlFields maps the YAML keys of struct t to their field types.
+// fieldCache holds yamlFields results by type: checkKeys asks for every mapping it visits.
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+
+// yamlFields maps the YAML keys of struct t to their field types. The result must not be modified.
 func yamlFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
 	out := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -393,5 +436,6 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 		}
 		out[strings.Split(tag, ",")[0]] = f.Type
 	}
+	fieldCache.Store(t, out)
 	return out
 }

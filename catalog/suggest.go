@@ -55,9 +55,12 @@ func Distance(a, b string) int {
 }
 
 // Suggest returns up to three candidates closest to name, closest first, among those within an
-// edit distance of about a third of the name's length.
+// edit distance of about a third of the name's length. An empty name has no suggestions.
 func Suggest(name string, candidates []string) []string {
 	n := Normalize(name)
+	if n == "" {
+		return nil
+	}
 	limit := max(1, len([]rune(n))/3)
 	type scored struct {
 		s string

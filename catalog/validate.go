@@ -16,6 +16,18 @@ var (
 	monthDay   = regexp.MustCompile(`^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$`)
 )
 
+// validMonthDay reports whether s is MM-DD naming a day that exists in some year (02-29 does).
+func validMonthDay(s string) bool {
+	var m, d int
+	if !monthDay.MatchString(s) {
+		return false
+	}
+	if n, _ := sscanMonthDay(s, &m, &d); n != 2 {
+		return false
+	}
+	return NewDate(2000, time.Month(m), d).Day == d
+}
+
 func sscanMonthDay(s string, m, d *int) (int, error) { return fmt.Sscanf(s, "%d-%d", m, d) }
 
 // build merges parsed files into a catalog and validates it, reporting every problem at once.
@@ -31,10 +43,11 @@ func build(files []*file) (*Catalog, error) {
 	for _, f := range files {
 		if f.TimeZone != "" {
 			if c.TimeZone != "" && c.TimeZone != f.TimeZone {
-				ps.add(tzPos, "timezone %q conflicts with %q declared elsewhere", c.TimeZone, f.TimeZone)
+				ps.add(f.tzPos, "timezone %q conflicts with %q declared at %s", f.TimeZone, c.TimeZone, tzPos)
+			} else {
+				c.TimeZone = f.TimeZone
+				tzPos = f.tzPos
 			}
-			c.TimeZone = f.TimeZone
-			tzPos = Pos{File: firstFile(f)}
 		}
 		c.Owners = append(c.Owners, f.Owners...)
 		c.Sources = append(c.Sources, f.Sources...)
@@ -62,20 +75,6 @@ func build(files []*file) (*Catalog, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-func firstFile(f *file) string {
-	switch {
-	case len(f.Metrics) > 0:
-		return f.Metrics[0].pos.File
-	case len(f.Sources) > 0:
-		return f.Sources[0].pos.File
-	case len(f.Dimensions) > 0:
-		return f.Dimensions[0].pos.File
-	case len(f.Owners) > 0:
-		return f.Owners[0].pos.File
-	}
-	return ""
 }
 
 type validator struct {
@@ -420,7 +419,7 @@ func (v *validator) metrics() {
 		if m.DefaultGrain != "" && !m.DefaultGrain.Valid() {
 			v.add(m.at("default_grain"), "metric %q: default_grain %q must be day, week, month, quarter or year", m.Name, m.DefaultGrain)
 		}
-		for k := range m.Targets {
+		for _, k := range keys(m.Targets) {
 			if !monthKey.MatchString(k) {
 				v.add(m.at("targets"), "metric %q: target key %q must be a month, YYYY-MM", m.Name, k)
 			}
@@ -439,10 +438,8 @@ func (v *validator) metrics() {
 		}
 	}
 	v.cycles()
-	// Checks that follow dependencies need an acyclic catalog.
-	if len(v.ps.list) > 0 {
-		return
-	}
+	// The checks below follow dependencies through BaseSources, which stops at cycles and unknown
+	// names, so they run even when problems were found above: every problem is reported at once.
 	for _, m := range c.Metrics {
 		if len(c.BaseSources(m)) == 0 {
 			continue
@@ -586,13 +583,17 @@ func (v *validator) synonyms() {
 		pos        Pos
 	}
 	seen := map[string]owner{}
+	reported := map[[3]string]bool{} // a collision is reported once per term and definition
 	claim := func(term string, o owner) {
 		n := Normalize(term)
 		if n == "" {
 			return
 		}
 		if prev, dup := seen[n]; dup && (prev.kind != o.kind || prev.name != o.name) {
-			v.add(o.pos, "%s %q: term %q is already used by %s %q at %s", o.kind, o.name, term, prev.kind, prev.name, prev.pos)
+			if k := [3]string{n, o.kind, o.name}; !reported[k] {
+				reported[k] = true
+				v.add(o.pos, "%s %q: term %q is already used by %s %q at %s", o.kind, o.name, term, prev.kind, prev.name, prev.pos)
+			}
 			return
 		}
 		seen[n] = o
@@ -628,7 +629,7 @@ func (v *validator) events() {
 			v.add(e.at("name"), "duplicate event %q", e.Name)
 		}
 		seen[e.Name] = true
-		if _, err := ParseDate(e.Date); err != nil && !monthDay.MatchString(e.Date) {
+		if _, err := ParseDate(e.Date); err != nil && !validMonthDay(e.Date) {
 			v.add(e.at("date"), "event %q: date %q must be YYYY-MM-DD, or MM-DD for a yearly event", e.Name, e.Date)
 		}
 		if e.Days < 0 {
