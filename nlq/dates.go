@@ -9,22 +9,28 @@ import (
 // lit returns the length in runes of s if t continues with s at i, else 0. A literal that starts
 // or ends with a Latin letter or digit must also start or end a word there.
 func lit(t []rune, i int, s string) int {
-	rs := []rune(s)
-	if i+len(rs) > len(t) {
-		return 0
-	}
-	for k, r := range rs {
-		if t[i+k] != r {
+	k := i
+	var first, last rune
+	for _, r := range s {
+		if k >= len(t) || t[k] != r {
 			return 0
 		}
+		if k == i {
+			first = r
+		}
+		last = r
+		k++
 	}
-	if isLatin(rs[0]) && !wordStart(t, i) {
+	if k == i {
 		return 0
 	}
-	if isLatin(rs[len(rs)-1]) && !wordEnd(t, i+len(rs)) {
+	if isLatin(first) && !wordStart(t, i) {
 		return 0
 	}
-	return len(rs)
+	if isLatin(last) && !wordEnd(t, k) {
+		return 0
+	}
+	return k - i
 }
 
 // litAny returns the length of the longest of ss that t continues with at i.
@@ -137,6 +143,13 @@ func init() {
 			fixedDates[w] = f
 		}
 	}
+	defer func() {
+		for w := range fixedDates {
+			if r := []rune(w)[0]; isHan(r) {
+				dateHan[r] = true
+			}
+		}
+	}()
 	add(day(0), "今天", "今日", "当天", "today")
 	add(day(-1), "昨天", "昨日", "yesterday")
 	add(day(-2), "前天", "前日", "day before yesterday", "the day before yesterday")
@@ -474,6 +487,9 @@ func (d dates) lastN(t []rune, i int) (catalog.TimeRange, int) {
 // match reads a full date expression at i: an atom, "since" forms (自6月以来, 6月至今, since June)
 // and ranges (3月到5月, from March to May, 2024-01-01~2024-03-31).
 func (d dates) match(t []rune, i int) (catalog.TimeRange, int, bool) {
+	if r := t[i]; isHan(r) && !dateHan[r] || isLatin(r) && !wordStart(t, i) {
+		return catalog.TimeRange{}, 0, false
+	}
 	// since X
 	if k := litAny(t, i, "自从", "自", "从", "since", "starting", "starting from", "from"); k > 0 {
 		j := sp(t, i+k)
@@ -527,3 +543,18 @@ func prevWordIn(t []rune, i int, ws ...string) bool {
 	}
 	return false
 }
+
+// dateHan holds the CJK characters a date expression can start with.
+var dateHan = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range "最近过前自从第上下去今本这当昨" {
+		m[r] = true
+	}
+	for r := range cnDigits {
+		m[r] = true
+	}
+	for r := range cnUnits {
+		m[r] = true
+	}
+	return m
+}()

@@ -360,9 +360,15 @@ func (s *state) readDates() {
 		}
 		s.used[i] = true
 		p, n := s.prevMeaningful(i), s.nextMeaningful(i)
-		isCmp := s.isKw(p, kwVs) || (s.isKw(n, kwVs) && (n+1 >= len(s.toks) || s.toks[s.nextMeaningful(n)].kind != tDate) && len(main) > 0)
-		if s.isKw(n, kwVs) && s.nextMeaningful(n) >= len(s.toks) {
-			isCmp = true // 和上月比
+		isCmp := s.isKw(p, kwVs)
+		if s.isKw(n, kwVs) {
+			after := s.nextMeaningful(n)
+			switch {
+			case after >= len(s.toks):
+				isCmp = true // 和上月比
+			case s.toks[after].kind != tDate && len(main) > 0:
+				isCmp = true
+			}
 		}
 		if isCmp {
 			other = append(other, t.rng)

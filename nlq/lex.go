@@ -1,6 +1,8 @@
 package nlq
 
 import (
+	"strings"
+
 	"github.com/metricbot/metricbot/catalog"
 )
 
@@ -8,22 +10,22 @@ import (
 type kwKind uint8
 
 const (
-	kwStop    kwKind = iota + 1 // carries no meaning here (的, the, show me)
-	kwBy                        // breakdown marker (按, 各, by, per)
-	kwGrain                     // time grain (每天, monthly, by week)
-	kwTrend                     // trend without a grain (趋势, over time)
-	kwWhich                     // which one (哪个, which); with a grain for 哪天
-	kwTop                       // superlative or ranking (最高, lowest, 排名)
-	kwCompare                   // comparison (同比, 环比, month over month)
-	kwVs                        // comparison with a period named next to it (比, vs)
-	kwShare                     // share of total (占比, share)
-	kwNot                       // exclusion (不含, excluding)
-	kwOnly                      // restriction (只看, only)
-	kwFollow                    // follow-up marker (那...呢, what about, same for)
-	kwAnd                       // list joiner (和, and, 、)
-	kwCmp                       // comparison with a number before it (超过, more than)
-	kwCmpAfter                  // comparison with a number after it (以上, or more)
-	kwDefine                    // question about a definition (怎么算, what does ... mean)
+	kwStop     kwKind = iota + 1 // carries no meaning here (的, the, show me)
+	kwBy                         // breakdown marker (按, 各, by, per)
+	kwGrain                      // time grain (每天, monthly, by week)
+	kwTrend                      // trend without a grain (趋势, over time)
+	kwWhich                      // which one (哪个, which); with a grain for 哪天
+	kwTop                        // superlative or ranking (最高, lowest, 排名)
+	kwCompare                    // comparison (同比, 环比, month over month)
+	kwVs                         // comparison with a period named next to it (比, vs)
+	kwShare                      // share of total (占比, share)
+	kwNot                        // exclusion (不含, excluding)
+	kwOnly                       // restriction (只看, only)
+	kwFollow                     // follow-up marker (那...呢, what about, same for)
+	kwAnd                        // list joiner (和, and, 、)
+	kwCmp                        // comparison with a number before it (超过, more than)
+	kwCmpAfter                   // comparison with a number after it (以上, or more)
+	kwDefine                     // question about a definition (怎么算, what does ... mean)
 )
 
 // keyword is the meaning of a generic word or phrase. Keywords are the parser's only built-in
@@ -209,7 +211,11 @@ func (p *Parser) lex(tx text, ds dates) []token {
 			}
 		}
 		rng, rn, bare := ds.match(t, i)
-		tn, tdesc, tl := topN(t, i)
+		var tn, tl int
+		var tdesc bool
+		if r := t[i]; (!isHan(r) || strings.ContainsRune("排前后倒最", r)) && (!isLatin(r) || wordStart(t, i)) {
+			tn, tdesc, tl = topN(t, i)
+		}
 		var num float64
 		var an int
 		var scaled bool

@@ -92,8 +92,8 @@ type Parser struct {
 	log     *slog.Logger
 	now     func() time.Time
 	max     int
-	order   map[string]int    // metric and dimension catalog order
-	byRune  map[rune][]int32  // CJK rune -> metrics whose names use it, for suggestions
+	order   map[string]int     // metric and dimension catalog order
+	byRune  map[rune][]int32   // CJK rune -> metrics whose names use it, for suggestions
 	enWords map[string][]int32 // English word -> metrics whose names use it, for suggestions
 }
 
