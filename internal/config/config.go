@@ -54,6 +54,80 @@ type Config struct {
 	DataDir string `yaml:"data_dir,omitempty"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level,omitempty"`
+	// State is where the bot remembers conversations, events, alerts and notes.
+	State State `yaml:"state,omitempty"`
+	// LLM optionally configures an OpenAI-compatible model for questions the rules cannot read.
+	LLM LLM `yaml:"llm,omitempty"`
+	// Slack and Lark connect the chat surfaces.
+	Slack Slack `yaml:"slack,omitempty"`
+	Lark  Lark  `yaml:"lark,omitempty"`
+	// Server is the HTTP listener for health, metrics and HTTP event callbacks.
+	Server Server `yaml:"server,omitempty"`
+}
+
+// State configures the state store.
+type State struct {
+	// DSN is a postgres:// URL; empty means an SQLite file state.db in the data directory.
+	DSN    Secret `yaml:"dsn,omitempty"`
+	DSNEnv string `yaml:"dsn_env,omitempty"`
+}
+
+// LLM configures the optional LLM planner. It is off unless BaseURL or the API key is set.
+type LLM struct {
+	BaseURL   string        `yaml:"base_url,omitempty"`
+	Model     string        `yaml:"model,omitempty"`
+	APIKey    Secret        `yaml:"api_key,omitempty"`
+	APIKeyEnv string        `yaml:"api_key_env,omitempty"` // default METRICBOT_LLM_API_KEY
+	Timeout   time.Duration `yaml:"timeout,omitempty"`
+}
+
+// Enabled reports whether an LLM is configured.
+func (l LLM) Enabled() bool { return l.BaseURL != "" || l.APIKey != "" }
+
+// Slack configures the Slack app. Tokens default to SLACK_BOT_TOKEN, SLACK_APP_TOKEN and
+// SLACK_SIGNING_SECRET.
+type Slack struct {
+	BotToken      Secret `yaml:"-"`
+	AppToken      Secret `yaml:"-"`
+	SigningSecret Secret `yaml:"-"`
+	BotTokenEnv   string `yaml:"bot_token_env,omitempty"`
+	AppTokenEnv   string `yaml:"app_token_env,omitempty"`
+	SigningEnv    string `yaml:"signing_secret_env,omitempty"`
+	// Mode is socket (default; no public URL needed) or http (Events API).
+	Mode string `yaml:"mode,omitempty"`
+	// APIURL overrides the Slack API base URL (GovSlack, proxies, tests).
+	APIURL string `yaml:"api_url,omitempty"`
+}
+
+// Enabled reports whether Slack is configured.
+func (s Slack) Enabled() bool { return s.BotToken != "" }
+
+// Lark configures the Lark / Feishu app. Secrets default to LARK_APP_ID, LARK_APP_SECRET,
+// LARK_VERIFICATION_TOKEN and LARK_ENCRYPT_KEY.
+type Lark struct {
+	AppID             string `yaml:"-"`
+	AppSecret         Secret `yaml:"-"`
+	VerificationToken Secret `yaml:"-"`
+	EncryptKey        Secret `yaml:"-"`
+	AppIDEnv          string `yaml:"app_id_env,omitempty"`
+	AppSecretEnv      string `yaml:"app_secret_env,omitempty"`
+	TokenEnv          string `yaml:"verification_token_env,omitempty"`
+	EncryptKeyEnv     string `yaml:"encrypt_key_env,omitempty"`
+	// Mode is ws (long connection, default) or http (event callback).
+	Mode string `yaml:"mode,omitempty"`
+	// Domain is feishu (mainland China, default) or lark (international); BaseURL overrides it.
+	Domain  string `yaml:"domain,omitempty"`
+	BaseURL string `yaml:"base_url,omitempty"`
+}
+
+// Enabled reports whether Lark is configured.
+func (l Lark) Enabled() bool { return l.AppID != "" && l.AppSecret != "" }
+
+// Server configures the HTTP listener.
+type Server struct {
+	// Addr is the listen address for /healthz, /metrics and HTTP event callbacks (default
+	// 127.0.0.1:8080).
+	Addr string `yaml:"addr,omitempty"`
 }
 
 // Warehouse configures the warehouse connection.
@@ -108,6 +182,49 @@ func (c *Config) Defaults() error {
 	if c.Warehouse.DSNEnv != "" && c.Warehouse.DSN == "" {
 		c.Warehouse.DSN = Secret(os.Getenv(c.Warehouse.DSNEnv))
 	}
+	if c.State.DSNEnv != "" && c.State.DSN == "" {
+		c.State.DSN = Secret(os.Getenv(c.State.DSNEnv))
+	}
+	env := func(name, def string) string {
+		if name == "" {
+			name = def
+		}
+		return os.Getenv(name)
+	}
+	if c.LLM.APIKey == "" {
+		c.LLM.APIKey = Secret(env(c.LLM.APIKeyEnv, "METRICBOT_LLM_API_KEY"))
+	}
+	if c.LLM.BaseURL == "" {
+		c.LLM.BaseURL = os.Getenv("METRICBOT_LLM_BASE_URL")
+	}
+	if c.LLM.Model == "" {
+		c.LLM.Model = os.Getenv("METRICBOT_LLM_MODEL")
+	}
+	if c.LLM.Timeout == 0 {
+		c.LLM.Timeout = 20 * time.Second
+	}
+	c.Slack.BotToken = Secret(env(c.Slack.BotTokenEnv, "SLACK_BOT_TOKEN"))
+	c.Slack.AppToken = Secret(env(c.Slack.AppTokenEnv, "SLACK_APP_TOKEN"))
+	c.Slack.SigningSecret = Secret(env(c.Slack.SigningEnv, "SLACK_SIGNING_SECRET"))
+	if c.Slack.Mode == "" {
+		c.Slack.Mode = "socket"
+	}
+	c.Lark.AppID = env(c.Lark.AppIDEnv, "LARK_APP_ID")
+	c.Lark.AppSecret = Secret(env(c.Lark.AppSecretEnv, "LARK_APP_SECRET"))
+	c.Lark.VerificationToken = Secret(env(c.Lark.TokenEnv, "LARK_VERIFICATION_TOKEN"))
+	c.Lark.EncryptKey = Secret(env(c.Lark.EncryptKeyEnv, "LARK_ENCRYPT_KEY"))
+	if c.Lark.Mode == "" {
+		c.Lark.Mode = "ws"
+	}
+	if c.Lark.Domain == "" {
+		c.Lark.Domain = os.Getenv("LARK_DOMAIN")
+	}
+	if c.Lark.Domain == "" {
+		c.Lark.Domain = "feishu"
+	}
+	if c.Server.Addr == "" {
+		c.Server.Addr = "127.0.0.1:8080"
+	}
 	if c.Warehouse.Timeout == 0 {
 		c.Warehouse.Timeout = 30 * time.Second
 	}
@@ -133,6 +250,37 @@ func (c *Config) Validate() error {
 	}
 	if c.Warehouse.MaxRows < 0 {
 		errs = append(errs, errors.New("warehouse.max_rows must be positive"))
+	}
+	if c.State.DSNEnv != "" && c.State.DSN == "" {
+		errs = append(errs, fmt.Errorf("state.dsn_env names %s, which is not set", c.State.DSNEnv))
+	}
+	if d := c.State.DSN.Reveal(); d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") {
+		errs = append(errs, errors.New("state.dsn must be a postgres:// URL (leave it empty for the embedded SQLite state)"))
+	}
+	if c.LLM.Enabled() && c.LLM.Model == "" {
+		errs = append(errs, errors.New("llm.model (or METRICBOT_LLM_MODEL) is required when an LLM is configured"))
+	}
+	switch c.Slack.Mode {
+	case "socket":
+		if c.Slack.Enabled() && c.Slack.AppToken == "" {
+			errs = append(errs, errors.New("slack socket mode needs an app-level token (SLACK_APP_TOKEN, xapp-...)"))
+		}
+	case "http":
+		if c.Slack.Enabled() && c.Slack.SigningSecret == "" {
+			errs = append(errs, errors.New("slack http mode needs the signing secret (SLACK_SIGNING_SECRET)"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("slack.mode %q must be socket or http", c.Slack.Mode))
+	}
+	switch c.Lark.Mode {
+	case "ws", "http":
+	default:
+		errs = append(errs, fmt.Errorf("lark.mode %q must be ws or http", c.Lark.Mode))
+	}
+	switch c.Lark.Domain {
+	case "feishu", "lark":
+	default:
+		errs = append(errs, fmt.Errorf("lark.domain %q must be feishu or lark", c.Lark.Domain))
 	}
 	if c.Catalog == "" && c.Warehouse.DSN != "" {
 		errs = append(errs, errors.New("a warehouse needs a catalog: set catalog to the directory of its YAML files"))

@@ -47,15 +47,24 @@ func TestLoad(t *testing.T) {
 // TestHideSecrets proves the warehouse DSN never reaches logs or printed output.
 func TestHideSecrets(t *testing.T) {
 	t.Setenv("MB_TEST_DSN", "postgres://u:hunter2@db:5432/w")
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-hunter2")
+	t.Setenv("SLACK_APP_TOKEN", "xapp-hunter2")
+	t.Setenv("LARK_APP_ID", "cli_x")
+	t.Setenv("LARK_APP_SECRET", "hunter2-lark")
+	t.Setenv("METRICBOT_LLM_API_KEY", "sk-hunter2")
+	t.Setenv("METRICBOT_LLM_MODEL", "m")
 	c, err := Load(write(t, "catalog: ./cat\nwarehouse: {dsn_env: MB_TEST_DSN}\n"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.Slack.BotToken.Reveal() != "xoxb-hunter2" || c.LLM.APIKey.Reveal() != "sk-hunter2" || c.Lark.AppSecret.Reveal() != "hunter2-lark" {
+		t.Fatalf("secrets not read from the environment: %+v", c)
 	}
 	if c.Warehouse.DSN.Reveal() != "postgres://u:hunter2@db:5432/w" {
 		t.Fatalf("DSN not read from the environment: got %q", c.Warehouse.DSN.Reveal())
 	}
 	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c, "dsn", c.Warehouse.DSN)
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c, "dsn", c.Warehouse.DSN, "slack", c.Slack, "llm", c.LLM)
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c, "dsn", c.Warehouse.DSN)
 	fmt.Fprintf(&buf, "%v %+v %#v %s", c, c, c, c.Warehouse.DSN)
 	if strings.Contains(buf.String(), "hunter2") {
