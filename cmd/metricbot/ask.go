@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/metricbot/metricbot/bot"
+	"github.com/metricbot/metricbot/bot/terminal"
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/answer"
 	"github.com/metricbot/metricbot/internal/chart"
@@ -141,53 +143,62 @@ func (f *askFlags) print(w io.Writer, res *answer.Answer) error {
 	return nil
 }
 
-// cmdChat reads questions line by line and answers each, keeping the conversation so follow-ups
-// build on the previous question.
+// cmdChat reads questions line by line and answers each through the conversation engine, as one
+// thread, so follow-ups build on the previous question as they do in Slack and Lark.
 func cmdChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var f askFlags
+	var chartDir string
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.register(fs)
+	fs.StringVar(&chartDir, "charts", "", "write each reply's chart into this `directory`")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if f.output != "text" {
+		return &exitError{2, "chat: --format must be text"}
 	}
 	a, ans, now, err := f.answerer(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	var prev *catalog.Query
-	sc := bufio.NewScanner(stdin)
+	st, err := openState(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	eng := bot.NewEngine(ans, st, bot.Options{Workers: 1, Now: now, Logger: a.log.With("component", "bot")})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	session := terminal.New(eng, stdout, terminal.Options{ChartDir: chartDir, Now: now})
 	interactive := isTerminal(stdin)
-	prompt := func() {
+	sc := bufio.NewScanner(stdin)
+	for {
 		if interactive {
 			fmt.Fprint(stdout, "> ")
 		}
-	}
-	prompt()
-	for sc.Scan() {
-		q := strings.TrimSpace(sc.Text())
-		if q == "" {
-			prompt()
-			continue
+		if !sc.Scan() {
+			break
 		}
+		q := strings.TrimSpace(sc.Text())
 		if q == "exit" || q == "quit" {
 			break
 		}
-		res := ans.Answer(ctx, q, nlq.Context{Now: now(), Previous: prev, Lang: f.lang})
-		if res.Query != nil && res.Status == answer.StatusAnswer {
-			prev = res.Query
+		if q == "" && interactive {
+			continue
 		}
-		if f.output == "text" && !interactive {
+		if !interactive {
 			fmt.Fprintf(stdout, "> %s\n", q)
 		}
-		if err := f.print(stdout, res); err != nil {
+		if err := session.Ask(ctx, q); err != nil {
 			return err
 		}
-		if f.output == "text" {
-			fmt.Fprintln(stdout)
-		}
-		prompt()
+		fmt.Fprintln(stdout)
 	}
 	return sc.Err()
 }

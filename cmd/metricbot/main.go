@@ -39,6 +39,7 @@ Commands:
   chat      answer questions line by line from standard input, with follow-ups
   query     run a governed query given by flags or JSON, print a table or JSON
   catalog   validate | list | show NAME: inspect a catalog
+  eval      score answers to a question set: metricbot eval --questions FILE.jsonl --min 0.95
 
 Common flags (every command):
   --config FILE       configuration file (YAML); none means the built-in demo
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdAsk(ctx, args[1:], stdout, stderr)
 	case "chat":
 		err = cmdChat(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "eval":
+		err = cmdEval(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "metricbot: unknown command %q\n\n%s", args[0], usage)
 		return 2

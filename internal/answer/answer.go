@@ -211,56 +211,8 @@ func (ans *Answer) render() string {
 	return b.String()
 }
 
-// Text renders the table with aligned columns; CJK characters count as two columns.
-func (t *Table) Text() string {
-	widths := make([]int, len(t.Columns))
-	for i, c := range t.Columns {
-		widths[i] = DisplayWidth(c)
-	}
-	for _, r := range t.Rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], DisplayWidth(c))
-		}
-	}
-	var b strings.Builder
-	line := func(cells []string) {
-		for i, c := range cells {
-			pad := strings.Repeat(" ", widths[i]-DisplayWidth(c))
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			if i < len(t.Numeric) && t.Numeric[i] {
-				b.WriteString(pad + c)
-			} else {
-				b.WriteString(c + pad)
-			}
-		}
-		b.WriteString("\n")
-	}
-	line(t.Columns)
-	for _, r := range t.Rows {
-		line(r)
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// DisplayWidth is the number of terminal columns s takes: wide (CJK) characters take two.
-func DisplayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		if isWide(r) {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
-func isWide(r rune) bool {
-	return (r >= 0x1100 && r <= 0x115F) || (r >= 0x2E80 && r <= 0xA4CF) || (r >= 0xAC00 && r <= 0xD7A3) ||
-		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0xFE30 && r <= 0xFE4F) || (r >= 0xFF00 && r <= 0xFF60) || (r >= 0xFFE0 && r <= 0xFFE6)
-}
+// Text renders the table with aligned columns.
+func (t *Table) Text() string { return format.Table(t.Columns, t.Rows, t.Numeric) }
 
 // periodText writes a half-open range as inclusive dates.
 func periodText(r catalog.TimeRange, lang string) string {
@@ -777,4 +729,16 @@ func bucketLabel(d catalog.Date, g catalog.Grain) string {
 		return d.String()[:4]
 	}
 	return d.String()[5:]
+}
+
+// Catalog returns the catalog in force.
+func (a *Answerer) Catalog() *catalog.Catalog { return a.eng.Catalog() }
+
+// SQL compiles q for the warehouse, for people who ask to see it.
+func (a *Answerer) SQL(q catalog.Query) (string, error) {
+	st, err := a.eng.Compile(q)
+	if err != nil {
+		return "", err
+	}
+	return st.SQL, nil
 }

@@ -54,3 +54,14 @@ func TestValueAndExact(t *testing.T) {
 		}
 	}
 }
+
+func TestTable(t *testing.T) {
+	got := Table([]string{"大区", "gmv"}, [][]string{{"华东", "1.2万"}, {"East", "300"}}, []bool{false, true})
+	want := "大区    gmv\n华东  1.2万\nEast    300"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if Width("华东ab") != 6 {
+		t.Errorf("Width(华东ab) = %d, want 6", Width("华东ab"))
+	}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// configFile points every command at a data directory shared by the tests of this package, so the
+// demo warehouse is generated once.
+var configFile string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "metricbot-cmd-test")
+	if err != nil {
+		panic(err)
+	}
+	configFile = filepath.Join(dir, "metricbot.yaml")
+	if err := os.WriteFile(configFile, []byte("data_dir: "+filepath.Join(dir, "data")+"\nlog_level: warn\n"), 0o644); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// mb runs the command line with the shared config and a fixed demo end.
+func mb(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	args = append(args, "--config", configFile, "--demo-end", "2026-11-30")
+	if len(args) > 0 && args[0] == "chat" {
+		old := os.Stdin
+		r, w, _ := os.Pipe()
+		w.WriteString(stdin)
+		w.Close()
+		os.Stdin = r
+		defer func() { os.Stdin = old }()
+	}
+	code = run(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestQueryJSON(t *testing.T) {
+	out, errs, code := mb(t, "", "query", "--metric", "gmv,order_count", "--by", "region", "--from", "2026-11-01", "--to", "2026-12-01", "--compare", "previous", "--top", "3", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		Status  string
+		SQL     string
+		Columns []struct{ Name string }
+		Rows    [][]any
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if got.Status != "ok" || got.SQL == "" || len(got.Rows) != 3 || got.Columns[0].Name != "region" {
+		t.Errorf("got %+v", got)
+	}
+	if got.Rows[0][0] != "华东" {
+		t.Errorf("top region: got %v, want 华东", got.Rows[0][0])
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"query", "--metric", "gvm"}, `unknown metric "gvm" (did you mean "gmv"?)`},
+		{[]string{"query", "--metric", "visitors", "--by", "category"}, `cannot be broken down by "category"`},
+		{[]string{"query", "--metric", "gmv", "--from", "2026-13-01"}, `--from`},
+		{[]string{"query", "--metric", "gmv", "--compare", "sideways"}, `--compare`},
+		{[]string{"catalog", "show", "refnd_rate"}, `did you mean "refund_rate"?`},
+		{[]string{"nonsense"}, `unknown command`},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, errs, code := mb(t, "", tc.args...)
+			if code == 0 || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stderr %q; want a failure mentioning %q", code, errs, tc.want)
+			}
+		})
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	out, errs, code := mb(t, "", "query", "--metric", "aov", "--by", "region", "--dry-run", "--dialect", "mysql")
+	if code != 0 || !strings.Contains(out, "`region`") || !strings.Contains(out, "-- $1 = ") {
+		t.Errorf("exit %d, stderr %s, out:\n%s", code, errs, out)
+	}
+}
+
+func TestCatalogValidate(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "m.yaml"), []byte("metrics:\n  - name: x\n    labl: y\n"), 0o644)
+	out, _, code := mb(t, "", "catalog", "validate", dir)
+	if code != 1 || !strings.Contains(out, "m.yaml:3:5: unknown field \"labl\" (did you mean \"label\"?)") {
+		t.Errorf("exit %d, out:\n%s", code, out)
+	}
+	out, errs, code := mb(t, "", "catalog", "validate")
+	if code != 0 || !strings.Contains(out, "ok: ") {
+		t.Errorf("demo catalog: exit %d %s %s", code, out, errs)
+	}
+}
+
+func TestAskJSON(t *testing.T) {
+	out, errs, code := mb(t, "", "ask", "上个月华东区销售额多少?", "--now", "2026-12-01", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		Status string
+		Text   string
+		Query  struct {
+			Metrics []string
+			Filters []struct {
+				Dimension string
+				Values    []string
+			}
+		}
+		Rows [][]any
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "answer" || len(got.Rows) != 1 || got.Query.Metrics[0] != "gmv" || got.Query.Filters[0].Values[0] != "华东" {
+		t.Errorf("got %+v", got)
+	}
+	if !strings.Contains(got.Text, "2026-11-01 至 2026-11-30") || !strings.Contains(got.Text, "口径") {
+		t.Errorf("text lacks the period or the definition:\n%s", got.Text)
+	}
+}
+
+func TestChatFollowUps(t *testing.T) {
+	out, errs, code := mb(t, "上个月各大区的销售额\n按渠道拆一下\nwhat about last year?\n", "chat", "--now", "2026-12-01")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"销售额按大区 (7项)", "销售额按大区和渠道 (35项)", "2025-01-01 to 2025-12-31"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+}
