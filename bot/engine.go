@@ -55,6 +55,13 @@ type Options struct {
 	// Now reads the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Observer, if set, is told about every answered question (for metrics).
+	Observer Observer
+}
+
+// Observer is told about answered questions.
+type Observer interface {
+	QuestionAnswered(status, path string, took time.Duration)
 }
 
 // Engine is the conversation engine: it implements Handler for every adapter. It deduplicates
@@ -248,7 +255,11 @@ func (e *Engine) message(ctx context.Context, m Message, out Responder) {
 	}
 	start := e.opts.Now()
 	ans := e.ans.Answer(ctx, text, nlq.Context{Now: start, Previous: previous(conv), Lang: lang})
-	qid := e.logQuestion(ctx, m, ans, e.opts.Now().Sub(start))
+	took := e.opts.Now().Sub(start)
+	if e.opts.Observer != nil {
+		e.opts.Observer.QuestionAnswered(string(ans.Status), ans.Path, took)
+	}
+	qid := e.logQuestion(ctx, m, ans, took)
 	e.reply(ctx, out, e.render(ans, qid))
 	e.remember(ctx, conv, text, ans)
 }
