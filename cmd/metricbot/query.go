@@ -107,7 +107,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.dryRun {
 		dialect := compile.Dialect(f.dialect)
 		if f.dialect == "" {
-			dialect = a.wh.Dialect()
+			dialect = compile.Dialect(a.wh.Dialect())
 		}
 		st, err := compile.SQL(cat, q, dialect)
 		if err != nil {

@@ -5,18 +5,18 @@ import (
 	"strings"
 
 	"github.com/metricbot/metricbot/catalog"
-	"github.com/metricbot/metricbot/internal/warehouse"
 )
 
-// Dialect names the SQL dialect to compile for; it is the warehouse's dialect.
-type Dialect = warehouse.Dialect
+// Dialect names the SQL dialect to compile for. Its values are the warehouse dialects' names;
+// the compiler keeps its own type so that it depends on no database package.
+type Dialect string
 
 // The supported dialects. MySQL covers MySQL 8 and MariaDB, and keeps to SQL that TiDB, Doris and
 // StarRocks also accept.
 const (
-	Postgres = warehouse.Postgres
-	MySQL    = warehouse.MySQL
-	SQLite   = warehouse.SQLite
+	Postgres Dialect = "postgres"
+	MySQL    Dialect = "mysql"
+	SQLite   Dialect = "sqlite"
 )
 
 // Dialects lists the supported dialects.

@@ -66,7 +66,7 @@ type Result struct {
 
 // Compile compiles q for the warehouse without running it.
 func (e *Engine) Compile(q catalog.Query) (*compile.Statement, error) {
-	return compile.SQL(e.Catalog(), q, e.wh.Dialect())
+	return compile.SQL(e.Catalog(), q, compile.Dialect(e.wh.Dialect()))
 }
 
 // Run compiles and runs q. Errors from compiling are *catalog.QueryError (the query is wrong);
@@ -93,7 +93,7 @@ func (e *Engine) Run(ctx context.Context, q catalog.Query) (*Result, error) {
 // Values returns the distinct stored values of a categorical dimension, as text. It satisfies the
 // language layer's value source.
 func (e *Engine) Values(ctx context.Context, dimension string) ([]string, error) {
-	st, err := compile.Values(e.Catalog(), dimension, e.wh.Dialect(), 0)
+	st, err := compile.Values(e.Catalog(), dimension, compile.Dialect(e.wh.Dialect()), 0)
 	if err != nil {
 		return nil, err
 	}
