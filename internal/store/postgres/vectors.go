@@ -25,10 +25,16 @@ var ErrNoPgvector = errors.New("the pgvector extension is not available on this 
 const vectorLock = 0x6d62766563746f72
 
 // VectorIndex is a retrieve.Index over pgvector: one row per item with its embedding in a
-// vector(N) column under an HNSW index (cosine distance). Searches filtered by kind run with
-// hnsw.iterative_scan = relaxed_order, so a selective filter still returns k rows instead of
-// only the matches among the first ef_search neighbours. Items whose text did not change keep
-// their stored embedding. VectorIndex is safe for concurrent use and may be shared by replicas.
+// vector(N) column, under one partial HNSW index per kind (cosine distance). Items whose text did
+// not change keep their stored embedding. VectorIndex is safe for concurrent use and may be
+// shared by replicas.
+//
+// Why partial indexes: a kind filter applied to one HNSW index over everything sees only the
+// neighbours the scan produced. Iterative scan (hnsw.iterative_scan = relaxed_order, pgvector
+// 0.8, also set here) keeps scanning until k rows pass the filter, but gives up after
+// hnsw.max_scan_tuples (20,000): at 10,000 metrics and 100,000 values a metric search from a
+// question that looks like a value returned 0 of 10 rows. With one index per kind the filter
+// is the index itself, and a search over several kinds merges one scan per kind.
 //
 // The table is created at start-up rather than by a numbered migration because its column
 // type depends on the embedding model's dimensions; a table built for other dimensions is
@@ -83,8 +89,7 @@ func NewVectorIndex(ctx context.Context, s *Store, e retrieve.Embedder, dims int
 			payload    TEXT NOT NULL,
 			embedding  vector(%d) NOT NULL,
 			updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-			PRIMARY KEY (key, kind)); -- key first: a kind filter must not pull the planner off the HNSW index
-		CREATE INDEX retrieval_items_embedding ON retrieval_items USING hnsw (embedding vector_cosine_ops);`, dims)
+			PRIMARY KEY (kind, key));`, dims) + IndexDDL()
 		if _, err := conn.ExecContext(ctx, ddl); err != nil {
 			return nil, fmt.Errorf("open vector index: create table: %w", classify(err))
 		}
@@ -95,6 +100,29 @@ func NewVectorIndex(ctx context.Context, s *Store, e retrieve.Embedder, dims int
 		return nil, fmt.Errorf("open vector index: retrieval_items holds %d-dimensional vectors but the embedder gives %d: DROP TABLE retrieval_items to rebuild it for the new model", have.Int64, dims)
 	}
 	return &VectorIndex{db: s.DB(), embed: e, dims: dims, efSearch: 100}, nil
+}
+
+// kinds are the item kinds the index keeps, each under its own partial HNSW index.
+var kinds = []retrieve.Kind{retrieve.KindMetric, retrieve.KindDimension, retrieve.KindValue, retrieve.KindExample}
+
+func knownKind(k retrieve.Kind) bool {
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// IndexDDL returns the statements that create the per-kind HNSW indexes, e.g. to rebuild them
+// after a bulk load into a table whose indexes were dropped (building once is much faster than
+// inserting 100,000 rows into the graph one by one).
+func IndexDDL() string {
+	var b strings.Builder
+	for _, k := range kinds {
+		fmt.Fprintf(&b, "\nCREATE INDEX IF NOT EXISTS retrieval_items_%s ON retrieval_items USING hnsw (embedding vector_cosine_ops) WHERE kind = '%s';", k, k)
+	}
+	return b.String()
 }
 
 func textHash(text string) string {
@@ -116,6 +144,9 @@ func (v *VectorIndex) Upsert(ctx context.Context, items []retrieve.Item) error {
 	var todo []int
 	var texts []string
 	for i, it := range items {
+		if !knownKind(it.Kind) {
+			return fmt.Errorf("upsert retrieval items: %q has unknown kind %q", it.Key, it.Kind)
+		}
 		if stored[itemID(it)] != textHash(it.Text) {
 			todo = append(todo, i)
 			texts = append(texts, it.Text)
@@ -145,6 +176,11 @@ func (v *VectorIndex) Upsert(ctx context.Context, items []retrieve.Item) error {
 func (v *VectorIndex) Load(ctx context.Context, items []retrieve.Item, vecs [][]float32) error {
 	if len(items) != len(vecs) {
 		return fmt.Errorf("load retrieval items: %d items but %d vectors", len(items), len(vecs))
+	}
+	for _, it := range items {
+		if !knownKind(it.Kind) {
+			return fmt.Errorf("load retrieval items: %q has unknown kind %q", it.Key, it.Kind)
+		}
 	}
 	return v.write(ctx, items, vecs)
 }
@@ -259,8 +295,22 @@ func (v *VectorIndex) Search(ctx context.Context, query string, k int, kinds ...
 	return v.SearchVector(ctx, qv[0], k, kinds...)
 }
 
-// SearchVector returns the k items nearest to q by cosine distance.
-func (v *VectorIndex) SearchVector(ctx context.Context, q []float32, k int, kinds ...retrieve.Kind) ([]retrieve.Hit, error) {
+// SearchVector returns the k items nearest to q by cosine distance, restricted to kinds when
+// given. It runs one index scan per kind and merges them.
+func (v *VectorIndex) SearchVector(ctx context.Context, q []float32, k int, only ...retrieve.Kind) ([]retrieve.Hit, error) {
+	if len(only) == 0 {
+		only = kinds
+	}
+	parts := make([]string, 0, len(only))
+	for _, kd := range only {
+		if !knownKind(kd) {
+			return nil, fmt.Errorf("search retrieval items: unknown kind %q", kd)
+		}
+		// The kind is one of the constants above, written as a literal so the planner can
+		// match the partial index.
+		parts = append(parts, `(SELECT kind, key, body, payload, embedding <=> $1 AS distance FROM retrieval_items
+			WHERE kind = '`+string(kd)+`' ORDER BY embedding <=> $1 LIMIT $2)`)
+	}
 	var hits []retrieve.Hit
 	err := func() error {
 		tx, err := v.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -268,26 +318,12 @@ func (v *VectorIndex) SearchVector(ctx context.Context, q []float32, k int, kind
 			return err
 		}
 		defer tx.Rollback()
-		// Without iterative scan, HNSW hands the filter only its first ef_search neighbours,
-		// and a selective kind filter leaves fewer than k rows. relaxed_order may return rows
-		// slightly out of order; the outer ORDER BY restores it.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %d`, max(v.efSearch, k))); err != nil {
+		// relaxed_order may return rows slightly out of order; the outer ORDER BY restores it.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %d`, min(max(v.efSearch, k), 1000))); err != nil {
 			return err
 		}
-		where := ""
-		args := []any{pgvector.NewVector(q), k}
-		if len(kinds) > 0 {
-			ks := make([]string, len(kinds))
-			for i, kd := range kinds {
-				ks[i] = string(kd)
-			}
-			where = "WHERE kind = ANY($3)"
-			args = append(args, pq.Array(ks))
-		}
-		rows, err := tx.QueryContext(ctx, `WITH nearest AS MATERIALIZED (
-				SELECT kind, key, body, payload, embedding <=> $1 AS distance FROM retrieval_items `+where+`
-				ORDER BY embedding <=> $1 LIMIT $2)
-			SELECT kind, key, body, payload, distance FROM nearest ORDER BY distance, kind, key`, args...)
+		rows, err := tx.QueryContext(ctx, `SELECT kind, key, body, payload, distance FROM (`+strings.Join(parts, " UNION ALL ")+`) nearest
+			ORDER BY distance, kind, key LIMIT $2`, pgvector.NewVector(q), k)
 		if err != nil {
 			return err
 		}
@@ -319,10 +355,13 @@ func (v *VectorIndex) SearchVector(ctx context.Context, q []float32, k int, kind
 // Explain returns PostgreSQL's plan for a filtered search, for tests and operators checking
 // that the HNSW index is used.
 func (v *VectorIndex) Explain(ctx context.Context, k int, kind retrieve.Kind) (string, error) {
+	if !knownKind(kind) {
+		return "", fmt.Errorf("explain retrieval search: unknown kind %q", kind)
+	}
 	q := make([]float32, v.dims)
 	q[0] = 1
-	rows, err := v.db.QueryContext(ctx, `EXPLAIN SELECT kind, key FROM retrieval_items WHERE kind = $3
-		ORDER BY embedding <=> $1 LIMIT $2`, pgvector.NewVector(q), k, string(kind))
+	rows, err := v.db.QueryContext(ctx, `EXPLAIN SELECT kind, key FROM retrieval_items WHERE kind = '`+string(kind)+`'
+		ORDER BY embedding <=> $1 LIMIT $2`, pgvector.NewVector(q), k)
 	if err != nil {
 		return "", fmt.Errorf("explain retrieval search: %w", classify(err))
 	}

@@ -23,6 +23,8 @@ import (
 
 const dims = 64
 
+const dropIndexes = `DROP INDEX retrieval_items_metric, retrieval_items_dimension, retrieval_items_value, retrieval_items_example`
+
 // pgvectorStore opens a store on a fresh database of the pgvector test server
 // (METRICBOT_TEST_PGVECTOR_DSN, set in CI after ../shared/ci/pgvector.sh start).
 func pgvectorStore(t testing.TB) *postgres.Store {
@@ -158,8 +160,9 @@ func TestVectorIndexEmbeddingsCachedInStore(t *testing.T) {
 }
 
 // TestVectorIndexFilteredSearchReturnsK loads many values and fewer metrics far from the query:
-// a plain HNSW scan would hand the kind filter only its first ef_search neighbours (all
-// values) and return fewer than k metrics.
+// one HNSW index over all kinds would hand the kind filter only values near the query and
+// return fewer than k metrics (0 of 10 here without iterative scan; at the benchmark's scale
+// even with it). The per-kind partial indexes return k.
 func TestVectorIndexFilteredSearchReturnsK(t *testing.T) {
 	idx, _, s := vectorIndex(t)
 	ctx := t.Context()
@@ -175,20 +178,20 @@ func TestVectorIndexFilteredSearchReturnsK(t *testing.T) {
 		vecs = append(vecs, clustered(r, 1))
 	}
 	// Building the index once after loading is much faster than inserting into it.
-	if _, err := s.DB().ExecContext(ctx, `DROP INDEX retrieval_items_embedding`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, dropIndexes); err != nil {
 		t.Fatal(err)
 	}
 	if err := idx.Load(ctx, items, vecs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().ExecContext(ctx, `CREATE INDEX retrieval_items_embedding ON retrieval_items USING hnsw (embedding vector_cosine_ops); ANALYZE retrieval_items`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, postgres.IndexDDL()+`ANALYZE retrieval_items`); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := idx.Explain(ctx, 10, retrieve.KindMetric)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(plan, "retrieval_items_embedding") {
+	if !strings.Contains(plan, "retrieval_items_metric") {
 		t.Fatalf("the planner does not use the HNSW index, so this test shows nothing:\n%s", plan)
 	}
 	query := clustered(r, 0) // among the values, far from the metrics
@@ -205,16 +208,6 @@ func TestVectorIndexFilteredSearchReturnsK(t *testing.T) {
 		}
 	}
 
-	// The same query without iterative scan comes back short: that is why Search enables it.
-	var n int
-	err = s.DB().QueryRowContext(ctx, `SELECT count(*) FROM (SELECT key FROM retrieval_items WHERE kind = 'metric'
-		ORDER BY embedding <=> $1::text::vector LIMIT 10) x`, vecString(query)).Scan(&n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n >= 10 {
-		t.Errorf("without iterative scan: got %d rows, want fewer than 10 (else this test does not show the problem)", n)
-	}
 }
 
 // clustered returns a random unit-ish vector near the axis of cluster c.
@@ -312,7 +305,7 @@ func BenchmarkPgvectorSearch(b *testing.B) {
 	for i, it := range items {
 		vecs[i] = retrievetest.HashEmbed(it.Text, bdims)
 	}
-	if _, err := s.DB().ExecContext(ctx, `DROP INDEX retrieval_items_embedding`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, dropIndexes); err != nil {
 		b.Fatal(err)
 	}
 	t0 := time.Now()
@@ -324,12 +317,10 @@ func BenchmarkPgvectorSearch(b *testing.B) {
 	}
 	load := time.Since(t0)
 	t0 = time.Now()
-	if _, err := s.DB().ExecContext(ctx, `SET maintenance_work_mem = '512MB'; CREATE INDEX retrieval_items_embedding ON retrieval_items USING hnsw (embedding vector_cosine_ops); ANALYZE retrieval_items`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, `SET maintenance_work_mem = '512MB';`+postgres.IndexDDL()+`ANALYZE retrieval_items`); err != nil {
 		b.Fatal(err)
 	}
 	build := time.Since(t0)
-	b.ReportMetric(load.Seconds(), "s-load")
-	b.ReportMetric(build.Seconds(), "s-index")
 	queries := make([][]float32, 50)
 	for i := range queries {
 		queries[i] = retrievetest.HashEmbed(items[r.IntN(len(items))].Text+" 上周", bdims)
@@ -351,4 +342,6 @@ func BenchmarkPgvectorSearch(b *testing.B) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "µs-p50")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "µs-p99")
+	b.ReportMetric(load.Seconds(), "s-load")
+	b.ReportMetric(build.Seconds(), "s-index")
 }

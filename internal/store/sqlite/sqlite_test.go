@@ -129,3 +129,22 @@ func TestBusyIsRetryable(t *testing.T) {
 		t.Errorf("write while another writer holds the lock: got %v, want a retryable error", err)
 	}
 }
+
+func TestReplicasOpenTogether(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := sqlite.Open(t.Context(), path, sqlite.Options{Logger: quiet})
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("open by a replica starting at the same time: %v", err)
+		}
+	}
+}
