@@ -199,7 +199,9 @@ func (e *Engine) answered(ctx context.Context, key store.EventKey) {
 	if key.EventID == "" {
 		return
 	}
-	if err := e.store.MarkAnswered(ctx, key); err != nil {
+	// The answer is out: record it, retrying a store that is briefly away, so a redelivery
+	// after a restart is not answered twice.
+	if err := store.Retry(ctx, func(ctx context.Context) error { return e.store.MarkAnswered(ctx, key) }); err != nil {
 		e.log.Error("mark event answered", "err", err, "event", key.EventID)
 	}
 }
@@ -407,7 +409,8 @@ func (e *Engine) action(ctx context.Context, a Action, out Responder) {
 			vote = store.VoteDown
 		}
 		id, _ := strconv.ParseInt(a.Value, 10, 64)
-		if err := e.store.RecordFeedback(ctx, store.Feedback{Question: store.QuestionID(id), User: a.User, Vote: vote, CreatedAt: e.opts.Now()}); err != nil {
+		fb := store.Feedback{Question: store.QuestionID(id), User: a.User, Vote: vote, CreatedAt: e.opts.Now()}
+		if err := store.Retry(ctx, func(ctx context.Context) error { return e.store.RecordFeedback(ctx, fb) }); err != nil {
 			e.log.Error("record feedback", "err", err, "question", id)
 		}
 		if vote == store.VoteUp {
