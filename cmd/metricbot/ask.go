@@ -17,6 +17,7 @@ import (
 	"github.com/metricbot/metricbot/internal/chart"
 	"github.com/metricbot/metricbot/internal/engine"
 	"github.com/metricbot/metricbot/nlq"
+	"github.com/metricbot/metricbot/nlq/llm"
 )
 
 // askFlags are the flags of ask and chat.
@@ -37,7 +38,7 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 }
 
 // answerer opens everything an answer needs.
-func (f *askFlags) answerer(ctx context.Context, stderr io.Writer) (*app, *answer.Answerer, func() time.Time, error) {
+func (f *askFlags) answerer(ctx context.Context, stderr io.Writer) (*app, bot.Answerer, func() time.Time, error) {
 	if f.output != "text" && f.output != "json" {
 		return nil, nil, nil, &exitError{2, fmt.Sprintf("--format %q must be text or json", f.output)}
 	}
@@ -71,7 +72,19 @@ func (f *askFlags) answerer(ctx context.Context, stderr io.Writer) (*app, *answe
 		end := a.demoEnd
 		opts.DataEnd = func() catalog.Date { return end }
 	}
-	return a, answer.New(parsers, eng, opts), now, nil
+	ans := answer.New(parsers, eng, opts)
+	if !a.cfg.LLM.Enabled() {
+		a.log.Debug("no LLM configured: questions are read by the rules alone")
+		return a, ans, now, nil
+	}
+	planner, err := llm.New(llm.Config{BaseURL: a.cfg.LLM.BaseURL, Model: a.cfg.LLM.Model, APIKey: a.cfg.LLM.APIKey.Reveal(), Timeout: a.cfg.LLM.Timeout},
+		a.log.With("component", "llm"), llm.WithClock(now))
+	if err != nil {
+		a.close()
+		return nil, nil, nil, fmt.Errorf("llm: %w", err)
+	}
+	a.log.Info("LLM planner on for questions the rules are unsure of", "model", a.cfg.LLM.Model)
+	return a, &answer.Planned{Answerer: ans, P: planner, Need: llm.NeedsLLM}, now, nil
 }
 
 // parseNow reads --now: a date (taken as 09:00 that day in loc) or an RFC 3339 instant. Empty

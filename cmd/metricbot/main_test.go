@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/metricbot/metricbot/nlq/llm"
+	"github.com/metricbot/metricbot/nlq/llm/llmtest"
 )
 
 // configFile points every command at a data directory shared by the tests of this package, so the
@@ -146,5 +149,31 @@ func TestChatFollowUps(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestAskWithLLM checks the wiring of the LLM planner: a question the rules cannot read goes to
+// the configured endpoint, whose tool call is validated and answered; no LLM is called for a
+// question the rules read.
+func TestAskWithLLM(t *testing.T) {
+	srv := llmtest.NewServer(t, "sk-test", llmtest.Call(llm.ToolName,
+		`{"action":"answer","metrics":["gmv"],"filters":{"region":{"op":"in","values":["华东"]}},"time_range":{"start":"2026-11-01","end":"2026-12-01"}}`))
+	t.Setenv("METRICBOT_LLM_BASE_URL", srv.URL)
+	t.Setenv("METRICBOT_LLM_MODEL", "test-model")
+	t.Setenv("METRICBOT_LLM_API_KEY", "sk-test")
+
+	out, errs, code := mb(t, "", "ask", "上个月各大区的销售额", "--now", "2026-12-01", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"path": "rule"`) || len(srv.Requests()) != 0 {
+		t.Fatalf("a question the rules read went to the LLM (exit %d, %d requests): %s %s", code, len(srv.Requests()), out, errs)
+	}
+	out, errs, code = mb(t, "", "ask", "how did the eastern business do in terms of money last month, roughly", "--now", "2026-12-01", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if len(srv.Requests()) != 1 || !strings.Contains(out, `"path": "llm"`) || !strings.Contains(out, `"华东"`) {
+		t.Errorf("got %d LLM requests and answer:\n%s", len(srv.Requests()), out)
+	}
+	if strings.Contains(out+errs, "sk-test") {
+		t.Error("the API key leaked into the output")
 	}
 }

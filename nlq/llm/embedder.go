@@ -1,5 +1,3 @@
-// Package llm talks to OpenAI-compatible APIs through go-openai: embeddings for retrieval
-// (this file) and, alongside, the LLM planner.
 package llm
 
 import (
