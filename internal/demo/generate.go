@@ -28,13 +28,13 @@ const (
 	sdConv   = 0.015 // day noise of a channel's conversion rate
 	sdRefund = 0.050 // day noise of a category's refund rate
 
-	newShare      = 0.25 // share of orders placed by new customers
-	newSharePromo = 0.35
-	cancelShare   = 0.03
-	discShare     = 0.30 // share of lines with a discount
+	newShare       = 0.25 // share of orders placed by new customers
+	newSharePromo  = 0.35
+	cancelShare    = 0.03
+	discShare      = 0.30 // share of lines with a discount
 	discSharePromo = 0.60
-	sameCategory  = 0.70 // chance that a further line of an order stays in the first line's category
-	gmvTolerance  = 0.015
+	sameCategory   = 0.70 // chance that a further line of an order stays in the first line's category
+	gmvTolerance   = 0.015
 	refundMinCents = 5_00
 	refundMaxLag   = 10
 )
@@ -104,11 +104,11 @@ type generator struct {
 	r       *rand.Rand
 	ds      *dataset
 	promos  []promo
-	byCat   [][]int     // product indexes per category index
-	catW    [][]float64 // cumulative product weights per category index
-	qtyW    [][]float64 // cumulative quantity weights per category index
-	mixW    []float64   // cumulative category mix
-	expLine [2]float64  // expected line amount in cents without and with a promotion
+	byCat   [][]int      // product indexes per category index
+	catW    [][]float64  // cumulative product weights per category index
+	qtyW    [][]float64  // cumulative quantity weights per category index
+	mixW    [][]float64  // cumulative category mix per channel index
+	expLine [][2]float64 // expected line amount in cents per channel index, without and with a promotion
 	pools   map[string][]int32
 	cities  []string
 	// lineDay[k][c] lists the paid lines of category index c ordered k days ago (ring buffer).
@@ -116,13 +116,13 @@ type generator struct {
 	gmvDay  []int64 // paid GMV per category index of the current day
 }
 
-// slice is one region x channel with its carried rounding state.
-type slice struct {
-	region   string
-	channel  channelDef
-	stores   []int // indexes into dataset.stores
-	acc      float64
-	accStore []float64
+// cell is one region x channel with its carried rounding state.
+type cell struct {
+	region    string
+	channel   channelDef
+	stores    []int // indexes into dataset.stores
+	acc       float64
+	accStore  []float64
 	accCancel float64
 }
 
@@ -171,8 +171,7 @@ func (g *generator) prepare() {
 	g.byCat = make([][]int, len(categoryDefs))
 	g.catW = make([][]float64, len(categoryDefs))
 	g.qtyW = make([][]float64, len(categoryDefs))
-	var mix []float64
-	expLine := 0.0
+	lineValue := make([]float64, len(categoryDefs)) // expected list value of a line per category
 	for ci, c := range categoryDefs {
 		var w []float64
 		sumW, sumWP := 0.0, 0.0
@@ -186,22 +185,34 @@ func (g *generator) prepare() {
 		}
 		g.catW[ci] = cumulative(w)
 		g.qtyW[ci] = cumulative(c.qty)
-		mix = append(mix, c.mix)
 		qty, sumQ := 0.0, 0.0
 		for q, wq := range c.qty {
 			qty += float64(q+1) * wq
 			sumQ += wq
 		}
-		expLine += c.mix * sumWP / sumW * qty / sumQ
+		lineValue[ci] = sumWP / sumW * qty / sumQ
 	}
-	g.mixW = cumulative(mix)
-	totalMix := g.mixW[len(g.mixW)-1]
 	avgDisc := 0.0
 	for _, d := range discounts {
 		avgDisc += float64(d) / 100 / float64(len(discounts))
 	}
-	g.expLine[0] = expLine / totalMix * (1 - discShare*avgDisc)
-	g.expLine[1] = expLine / totalMix * (1 - discSharePromo*avgDisc)
+	g.mixW = make([][]float64, len(channelDefs))
+	g.expLine = make([][2]float64, len(channelDefs))
+	for chi, ch := range channelDefs {
+		mix := make([]float64, len(categoryDefs))
+		total, value := 0.0, 0.0
+		for ci, c := range categoryDefs {
+			mix[ci] = c.mix
+			if f, ok := ch.tilt[c.name]; ok {
+				mix[ci] *= f
+			}
+			total += mix[ci]
+			value += mix[ci] * lineValue[ci]
+		}
+		g.mixW[chi] = cumulative(mix)
+		g.expLine[chi][0] = value / total * (1 - discShare*avgDisc)
+		g.expLine[chi][1] = value / total * (1 - discSharePromo*avgDisc)
+	}
 
 	seen := make(map[string]bool)
 	for _, s := range storeDefs {
@@ -231,7 +242,7 @@ func (g *generator) run() {
 	for _, s := range storeDefs {
 		totalSize += s.size
 	}
-	var slices []*slice
+	var cells []*cell
 	for _, reg := range regions {
 		var idx []int
 		for i, s := range ds.stores {
@@ -243,7 +254,7 @@ func (g *generator) run() {
 			continue
 		}
 		for _, c := range channelDefs {
-			slices = append(slices, &slice{region: reg, channel: c, stores: idx, accStore: make([]float64, len(idx))})
+			cells = append(cells, &cell{region: reg, channel: c, stores: idx, accStore: make([]float64, len(idx))})
 		}
 	}
 	// expected[store index][channel index] is filled per day.
@@ -307,8 +318,8 @@ func (g *generator) run() {
 		}
 
 		// Orders and baskets per region x channel.
-		for _, sl := range slices {
-			g.fillSlice(sl, d, expected, visitors, promoDay, aovLift, linesK)
+		for _, sl := range cells {
+			g.fillCell(sl, d, expected, visitors, promoDay, aovLift, linesK)
 		}
 		g.refundDay(d)
 	}
@@ -327,8 +338,8 @@ func dayOfWeek(c channelDef, d date) float64 {
 	return 1
 }
 
-// fillSlice creates the orders of one region x channel on day d.
-func (g *generator) fillSlice(sl *slice, d date, expected [][]float64, visitors [][]int32, promoDay bool, aovLift, linesK float64) {
+// fillCell creates the orders of one region x channel on day d.
+func (g *generator) fillCell(sl *cell, d date, expected [][]float64, visitors [][]int32, promoDay bool, aovLift, linesK float64) {
 	ds, r := g.ds, g.r
 	ci := sl.channel.id - 1
 	x := 0.0
@@ -423,10 +434,10 @@ func (g *generator) fillSlice(sl *slice, d date, expected [][]float64, visitors 
 	firstLine := len(ds.lines)
 	for oi := first; oi < len(ds.orders); oi++ {
 		k := 1 + g.pick(cumLines)
-		cat := g.pick(g.mixW)
+		cat := g.pick(g.mixW[ci])
 		for j := range k {
 			if j > 0 && r.Float64() >= sameCategory {
-				cat = g.pick(g.mixW)
+				cat = g.pick(g.mixW[ci])
 			}
 			p := g.byCat[cat][g.pick(g.catW[cat])]
 			qty := 1 + g.pick(g.qtyW[cat])
@@ -442,9 +453,9 @@ func (g *generator) fillSlice(sl *slice, d date, expected [][]float64, visitors 
 			}
 		}
 	}
-	expOrder := g.expLine[0]
+	expOrder := g.expLine[ci][0]
 	if promoDay {
-		expOrder = g.expLine[1]
+		expOrder = g.expLine[ci][1]
 	}
 	// The target follows the expected rather than the rounded number of orders: on a small
 	// slice one order more or less would otherwise move GMV by 10-20%, far more than a real

@@ -63,7 +63,7 @@ func TestMain(m *testing.M) {
 
 // openReadOnly opens a demo SQLite file for queries.
 func openReadOnly(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=cache_size(-262144)&_pragma=mmap_size(268435456)")
 	if err != nil {
 		return nil, err
 	}

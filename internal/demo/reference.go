@@ -74,16 +74,23 @@ type channelDef struct {
 	share    float64 // share of orders on an ordinary day
 	sat, sun float64 // weekend traffic multipliers (Friday is 1.06, Monday to Thursday 1)
 	shipFee  int64   // cents charged on orders under freeShipCents; 0 in store
+	// tilt multiplies the category mix of the channel's orders.
+	tilt map[string]float64
 }
 
 const freeShipCents = 99_00
 
 var channelDefs = []channelDef{
-	{1, "门店", "线下", 0.16, 0.32, 1.45, 1.40, 0},
-	{2, "小程序", "线上", 0.08, 0.22, 1.25, 1.22, 5_00},
-	{3, "天猫", "线上", 0.04, 0.16, 1.22, 1.20, 8_00},
-	{4, "京东", "线上", 0.05, 0.15, 1.20, 1.18, 6_00},
-	{5, "抖音", "线上", 0.025, 0.15, 1.30, 1.28, 6_00},
+	{1, "门店", "线下", 0.16, 0.32, 1.50, 1.45, 0,
+		map[string]float64{"食品": 1.3, "服装": 1.2, "家电": 0.8, "数码": 0.7}},
+	{2, "小程序", "线上", 0.08, 0.22, 1.30, 1.27, 5_00,
+		map[string]float64{"食品": 1.2, "美妆": 1.1, "母婴": 1.2, "家电": 0.8}},
+	{3, "天猫", "线上", 0.04, 0.16, 1.27, 1.25, 8_00,
+		map[string]float64{"服装": 1.2, "美妆": 1.3, "家电": 1.1}},
+	{4, "京东", "线上", 0.05, 0.15, 1.25, 1.23, 6_00,
+		map[string]float64{"家电": 1.6, "数码": 1.8, "食品": 0.7, "服装": 0.6}},
+	{5, "抖音", "线上", 0.025, 0.15, 1.35, 1.33, 6_00,
+		map[string]float64{"美妆": 1.6, "食品": 1.3, "家电": 0.6, "数码": 0.7}},
 }
 
 type categoryDef struct {

@@ -21,7 +21,7 @@ type facts struct {
 	// and category.
 	catGMV, catRefund map[[2]string]float64
 	// visitors per day and region.
-	visitors map[[2]string]float64
+	visitors                      map[[2]string]float64
 	regions, channels, categories []string
 }
 
@@ -204,6 +204,7 @@ func TestShapeWeekendsAreBusier(t *testing.T) {
 		}
 	}
 	got := mean(weekend) / mean(weekday)
+	t.Logf("weekend / weekday average gmv: %.3f", got)
 	if got < 1.25 || got > 1.40 {
 		t.Errorf("weekend / weekday average gmv: got %.3f, want 1.25..1.40", got)
 	}
@@ -236,6 +237,7 @@ func TestShapePromotionPeaks(t *testing.T) {
 				around = append(around, f.dayGMV[d])
 			}
 			got := f.dayGMV[peak] / median(around)
+			t.Logf("%s peak gmv / median of surrounding weeks: %.2f", p.Name, got)
 			lo, hi := 0.8*p.Lift, 1.2*p.Lift
 			if got < lo || got > hi {
 				t.Errorf("%s peak gmv / median of surrounding weeks: got %.2f, want %.2f..%.2f", p.Name, got, lo, hi)
@@ -267,7 +269,9 @@ func TestShapeGrowth(t *testing.T) {
 		recent += f.dayGMV[endMinus(k)]
 		before += f.dayGMV[endMinus(k+365)]
 	}
-	if got := recent/before - 1; got < 0.08 || got > 0.25 {
+	got := recent/before - 1
+	t.Logf("gmv growth of the last 365 days over the 365 before: %.1f%%", got*100)
+	if got < 0.08 || got > 0.25 {
 		t.Errorf("gmv growth of the last 365 days over the 365 before: got %.1f%%, want 8%%..25%%", got*100)
 	}
 }
@@ -275,9 +279,21 @@ func TestShapeGrowth(t *testing.T) {
 func TestIncidentPaymentOutage(t *testing.T) {
 	f := loadFacts(t)
 	d := endMinus(12)
-	if got := f.weekdayDeviation(d, "华东", "小程序"); got < -0.45 || got > -0.25 {
+	got := f.weekdayDeviation(d, "华东", "小程序")
+	t.Logf("华东 小程序 gmv on %s against the median of the same weekday over 8 weeks: %+.1f%%", d, got*100)
+	if got < -0.45 || got > -0.25 {
 		t.Errorf("华东 小程序 gmv on %s against the median of the same weekday over 8 weeks: got %+.1f%%, want -45%%..-25%%",
 			d, got*100)
+	}
+	// The outage hits conversion, not traffic.
+	var vis []float64
+	for w := 0; w <= 8; w++ {
+		vis = append(vis, queryFloat(t, fullDB(t), `SELECT SUM(t.visitors) FROM store_traffic t
+			JOIN stores s ON s.store_id = t.store_id JOIN channels c ON c.channel_id = t.channel_id
+			WHERE s.region = '华东' AND c.channel_name = '小程序' AND t.traffic_date = ?`, day(d, -7*w)))
+	}
+	if got := vis[0]/median(vis[1:]) - 1; math.Abs(got) > 0.08 {
+		t.Errorf("华东 小程序 visitors on %s against the median of the same weekday: got %+.1f%%, want within ±8%%", d, got*100)
 	}
 	for _, r := range f.regions {
 		for _, c := range f.channels {
@@ -299,7 +315,9 @@ func TestIncidentPaymentOutage(t *testing.T) {
 func TestIncidentApplianceRefunds(t *testing.T) {
 	f := loadFacts(t)
 	d := endMinus(5)
-	if got := f.refundSpike(d, "家电"); got < 2.5 || got > 3.5 {
+	got := f.refundSpike(d, "家电")
+	t.Logf("家电 refund rate on %s over its 28-day median: %.2fx", d, got)
+	if got < 2.5 || got > 3.5 {
 		t.Errorf("家电 refund rate on %s over its 28-day median: got %.2fx, want 2.5x..3.5x", d, got)
 	}
 	for _, c := range f.categories {
@@ -317,6 +335,7 @@ func TestIncidentSouthwestDrift(t *testing.T) {
 	from, to := endMinus(21), endMinus(13)
 	for _, r := range f.regions {
 		got := f.visitors[[2]string{to, r}]/f.visitors[[2]string{from, r}] - 1
+		t.Logf("%s visitors %s against %s: %+.1f%%", r, to, from, got*100)
 		if r == "西南" {
 			if got < -0.17 || got > -0.09 {
 				t.Errorf("西南 visitors %s against %s: got %+.1f%%, want about -13%% (-17%%..-9%%)", to, from, got*100)
