@@ -37,9 +37,11 @@ const usage = `metricbot: a chat-first metrics assistant over a governed metric 
 Commands:
   ask       answer a question in Chinese or English: metricbot ask "上个月各大区的销售额"
   chat      answer questions line by line from standard input, with follow-ups
+  serve     run the Slack and Lark bots (when configured) with /healthz, /metrics and /api/ask
   query     run a governed query given by flags or JSON, print a table or JSON
   catalog   validate | list | show NAME: inspect a catalog
   eval      score answers to a question set: metricbot eval --questions FILE.jsonl --min 0.95
+  alerts    check: evaluate the alert rules over days: metricbot alerts check --from D --to D
 
 Common flags (every command):
   --config FILE       configuration file (YAML); none means the built-in demo
@@ -81,8 +83,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdAsk(ctx, args[1:], stdout, stderr)
 	case "chat":
 		err = cmdChat(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "eval":
 		err = cmdEval(ctx, args[1:], stdout, stderr)
+	case "alerts":
+		err = cmdAlerts(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "metricbot: unknown command %q\n\n%s", args[0], usage)
 		return 2
