@@ -248,6 +248,8 @@ type Metric struct {
 	// Dimensions optionally restricts the dimensions the metric may be broken down by. Empty means
 	// every dimension reachable from its source.
 	Dimensions []string `yaml:"dimensions,omitempty" json:"dimensions,omitempty"`
+	// Alerts are the metric's alert rules (see AlertRule).
+	Alerts []*AlertRule `yaml:"alerts,omitempty" json:"alerts,omitempty"`
 	meta
 
 	formula Expr

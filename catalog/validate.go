@@ -458,6 +458,9 @@ func (v *validator) metrics() {
 		}
 	}
 	v.synonyms()
+	for _, m := range c.Metrics {
+		v.alertRules(m)
+	}
 }
 
 func (v *validator) simple(m *Metric) {

@@ -41,6 +41,7 @@ Commands:
   query     run a governed query given by flags or JSON, print a table or JSON
   catalog   validate | list | show NAME: inspect a catalog
   eval      score answers to a question set: metricbot eval --questions FILE.jsonl --min 0.95
+  alerts    check: evaluate the alert rules over days: metricbot alerts check --from D --to D
 
 Common flags (every command):
   --config FILE       configuration file (YAML); none means the built-in demo
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "eval":
 		err = cmdEval(ctx, args[1:], stdout, stderr)
+	case "alerts":
+		err = cmdAlerts(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "metricbot: unknown command %q\n\n%s", args[0], usage)
 		return 2
