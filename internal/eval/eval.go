@@ -40,9 +40,20 @@
 //     its comparison-period value when the query compares). Rows are compared as a multiset,
 //     numbers within a relative 1e-9; the answer's change and share columns are not compared.
 //   - expect.metric: for define, the metric whose definition is expected.
-//   - expect.options: for clarify, metric names that must all be among the options offered.
+//   - expect.options: for clarify, metric names that must all be among the options offered (an
+//     option offers its metric and every metric of its query).
 //
 // A question passes when its status matches and every expectation given holds.
+//
+// # The development set
+//
+// testdata/dev.jsonl (embedded, see Dev) holds over 300 questions over the demo, two thirds in
+// Chinese, typed as in chat, covering every intent, metric, dimension and the usual period
+// expressions, read on 2026-12-01 (the demo generated with --demo-end 2026-11-30) unless a case
+// says otherwise. Its SQL is written for the demo's SQLite warehouse, by hand, with the periods
+// worked out from the conventions in package nlq's documentation; testdata/devgen holds the
+// script that writes it, which never calls the parser or the compiler. testdata/smoke.jsonl is a
+// ten-question subset for tests.
 package eval
 
 import (

@@ -44,6 +44,8 @@ type Report struct {
 	Accuracy float64 `json:"accuracy"`
 	ByIntent []Group `json:"by_intent"`
 	ByLang   []Group `json:"by_lang"`
+	// ByPath splits the questions by who read them: "rule" or "llm" (the Answer's Path).
+	ByPath []Group `json:"by_path"`
 	// Latency is the time to answer a question (parse, compile and warehouse query), not counting
 	// the expected SQL.
 	Latency  Latency   `json:"latency"`
@@ -101,17 +103,22 @@ func Run(ctx context.Context, cases []Case, ans Answerer, wh Warehouse, opts Opt
 	rep := &Report{Failures: []Failure{}}
 	intents := map[string]*Group{}
 	langs := map[string]*Group{}
+	paths := map[string]*Group{}
 	var times []time.Duration
 	for _, c := range cases {
 		if err := ctx.Err(); err != nil {
-			rep.finish(intents, langs, times)
+			rep.finish(intents, langs, paths, times)
 			return rep, err
 		}
-		problems, status, headline, took := runCase(ctx, c, ans, wh, loc, clock)
+		problems, got, took := runCase(ctx, c, ans, wh, loc, clock)
 		times = append(times, took)
 		pass := len(problems) == 0
 		rep.Total++
-		for _, g := range []*Group{group(intents, c.Intent), group(langs, c.Lang)} {
+		path := "none"
+		if got != nil && got.Path != "" {
+			path = got.Path
+		}
+		for _, g := range []*Group{group(intents, c.Intent), group(langs, c.Lang), group(paths, path)} {
 			g.Total++
 			if pass {
 				g.Passed++
@@ -121,10 +128,17 @@ func Run(ctx context.Context, cases []Case, ans Answerer, wh Warehouse, opts Opt
 			rep.Passed++
 			continue
 		}
-		rep.Failures = append(rep.Failures, Failure{ID: c.ID, Question: c.Question, Intent: c.Intent,
-			Lang: c.Lang, Status: status, Problems: problems, Headline: headline})
+		f := Failure{ID: c.ID, Question: c.Question, Intent: c.Intent, Lang: c.Lang, Problems: problems}
+		if got != nil {
+			f.Status = string(got.Status)
+			f.Headline = got.Headline
+			if r := []rune(f.Headline); len(r) > 160 {
+				f.Headline = string(r[:160]) + "…"
+			}
+		}
+		rep.Failures = append(rep.Failures, f)
 	}
-	rep.finish(intents, langs, times)
+	rep.finish(intents, langs, paths, times)
 	return rep, nil
 }
 
@@ -138,10 +152,11 @@ func group(m map[string]*Group, name string) *Group {
 }
 
 // finish computes the accuracies, orders the groups and summarises latency.
-func (r *Report) finish(intents, langs map[string]*Group, times []time.Duration) {
+func (r *Report) finish(intents, langs, paths map[string]*Group, times []time.Duration) {
 	r.Accuracy = ratio(r.Passed, r.Total)
 	r.ByIntent = groups(intents, Intents)
 	r.ByLang = groups(langs, []string{"zh", "en"})
+	r.ByPath = groups(paths, []string{"rule", "llm"})
 	slices.Sort(times)
 	r.Latency = Latency{P50: percentile(times, 0.50), P95: percentile(times, 0.95)}
 	if len(times) > 0 {
@@ -186,27 +201,23 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// runCase answers one case and returns what differed from the expectation.
-func runCase(ctx context.Context, c Case, ans Answerer, wh Warehouse, loc *time.Location, clock func() time.Time) (problems []string, status, headline string, took time.Duration) {
+// runCase answers one case and returns what differed from the expectation, with the answer.
+func runCase(ctx context.Context, c Case, ans Answerer, wh Warehouse, loc *time.Location, clock func() time.Time) (problems []string, got *answer.Answer, took time.Duration) {
 	now, err := ParseNow(c.Now, loc)
 	if err != nil {
-		return []string{err.Error()}, "", "", 0
+		return []string{err.Error()}, nil, 0
 	}
 	start := clock()
-	got := ans.Answer(ctx, c.Question, nlq.Context{Now: now, Previous: c.Previous})
+	got = ans.Answer(ctx, c.Question, nlq.Context{Now: now, Previous: c.Previous})
 	took = clock().Sub(start)
-	status = string(got.Status)
-	headline = got.Headline
-	if len([]rune(headline)) > 160 {
-		headline = string([]rune(headline)[:160]) + "…"
-	}
+	status := string(got.Status)
 	e := c.Expect
 	if status != e.Status {
 		p := fmt.Sprintf("status: got %s, want %s", status, e.Status)
 		if got.Query != nil {
 			p += "; query " + got.Query.String()
 		}
-		return []string{p}, status, headline, took
+		return []string{p}, got, took
 	}
 	switch e.Status {
 	case "answer":
@@ -215,10 +226,10 @@ func runCase(ctx context.Context, c Case, ans Answerer, wh Warehouse, loc *time.
 			res, err := wh.Query(ctx, e.SQL)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("expected sql failed: %v", err))
-				break
+			} else {
+				names, rows := project(got.Columns, got.Rows)
+				problems = append(problems, compareRows(names, rows, res.Rows, len(res.Columns))...)
 			}
-			names, rows := project(got.Columns, got.Rows)
-			problems = append(problems, compareRows(names, rows, res.Rows, len(res.Columns))...)
 		}
 		if len(problems) > 0 && got.Query != nil {
 			problems = append(problems, "got query "+got.Query.String())
@@ -230,7 +241,7 @@ func runCase(ctx context.Context, c Case, ans Answerer, wh Warehouse, loc *time.
 	case "clarify":
 		problems = append(problems, checkOptions(got, e.Options)...)
 	}
-	return problems, status, headline, took
+	return problems, got, took
 }
 
 // WriteText writes the report for people: accuracy, the groups, latency and every failure.
@@ -240,7 +251,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, sec := range []struct {
 		title string
 		gs    []Group
-	}{{"by intent", r.ByIntent}, {"by language", r.ByLang}} {
+	}{{"by intent", r.ByIntent}, {"by language", r.ByLang}, {"by path", r.ByPath}} {
 		fmt.Fprintf(&b, "\n%s:\n", sec.title)
 		for _, g := range sec.gs {
 			fmt.Fprintf(&b, "  %-10s %4d/%-4d %6.1f%%\n", g.Name, g.Passed, g.Total, 100*g.Accuracy)

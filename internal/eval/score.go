@@ -143,17 +143,24 @@ func sameSet[T any](got, want []T, key func(T) string) bool {
 	return slices.Equal(slices.Compact(g), slices.Compact(w))
 }
 
-// checkOptions returns a problem when an expected metric is not among the options offered.
+// checkOptions returns a problem when an expected metric is not among the options offered: an
+// option offers its metric and every metric of its query.
 func checkOptions(got *answer.Answer, want []string) []string {
 	offered := map[string]bool{}
 	var names []string
-	for _, o := range got.Options {
-		name := o.Metric
-		if name == "" && o.Query != nil && len(o.Query.Metrics) > 0 {
-			name = o.Query.Metrics[0]
+	offer := func(name string) {
+		if name != "" && !offered[name] {
+			offered[name] = true
+			names = append(names, name)
 		}
-		offered[name] = true
-		names = append(names, name)
+	}
+	for _, o := range got.Options {
+		offer(o.Metric)
+		if o.Query != nil {
+			for _, m := range o.Query.Metrics {
+				offer(m)
+			}
+		}
 	}
 	var missing []string
 	for _, m := range want {
@@ -204,12 +211,19 @@ func compareRows(names []string, got, want [][]any, wantCols int) []string {
 	if len(names) != wantCols {
 		return []string{fmt.Sprintf("columns: got %d (%s), want %d from the expected sql", len(names), strings.Join(names, ", "), wantCols)}
 	}
+	// Rows can only match when their non-numeric values are equal, so candidates are looked up
+	// by those; numbers are then compared within the tolerance.
+	byKey := map[string][]int{}
+	for i, g := range got {
+		k := rowKey(g)
+		byKey[k] = append(byKey[k], i)
+	}
 	used := make([]bool, len(got))
 	var missing [][]any
 	for _, w := range want {
 		found := false
-		for i, g := range got {
-			if !used[i] && sameRow(g, w) {
+		for _, i := range byKey[rowKey(w)] {
+			if !used[i] && sameRow(got[i], w) {
 				used[i], found = true, true
 				break
 			}
@@ -246,6 +260,23 @@ func compareRows(names []string, got, want [][]any, wantCols int) []string {
 	return out
 }
 
+// rowKey writes a row's non-numeric values; numbers and NULLs stand as a placeholder, so that
+// rows equal within the tolerance share a key.
+func rowKey(r []any) string {
+	var b strings.Builder
+	for _, v := range r {
+		if _, ok := number(v); ok || v == nil {
+			b.WriteString("\x01")
+		} else if s, ok := v.(string); ok {
+			b.WriteString(s)
+		} else {
+			fmt.Fprint(&b, v)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
 func sameRow(a, b []any) bool {
 	if len(a) != len(b) {
 		return false
@@ -274,6 +305,10 @@ func sameValue(a, b any) bool {
 	}
 	if xok != yok {
 		return false
+	}
+	if s, ok := a.(string); ok {
+		t, ok := b.(string)
+		return ok && s == t
 	}
 	return fmt.Sprint(a) == fmt.Sprint(b)
 }
