@@ -180,11 +180,25 @@ func (r TimeRange) wholeMonths() (int, bool) {
 	return n, n > 0
 }
 
-// Previous returns the period immediately before r with the same length: the previous n whole
-// months when r is n whole months, otherwise the previous r.Days() days.
+// Previous returns the period to compare r with (环比):
+//   - n whole months: the n months before;
+//   - a period to date, one that starts where a year, quarter, month or week starts and is shorter
+//     than it (本月至今, 本周): the same part of the previous year, quarter, month or week
+//     (November 1-20 compares with October 1-20; Monday-Wednesday with last Monday-Wednesday);
+//   - anything else: the r.Days() days just before.
 func (r TimeRange) Previous() TimeRange {
 	if n, ok := r.wholeMonths(); ok {
 		return TimeRange{Start: r.Start.AddMonths(-n), End: r.Start}
+	}
+	// The smallest period the range is a beginning of decides.
+	if Week.Start(r.Start) == r.Start && r.Days() < 7 {
+		return TimeRange{Start: r.Start.AddDays(-7), End: r.End.AddDays(-7)}
+	}
+	for _, g := range []Grain{Month, Quarter, Year} {
+		if g.Start(r.Start) == r.Start && r.End.Before(g.Next(r.Start)) {
+			months := map[Grain]int{Month: 1, Quarter: 3, Year: 12}[g]
+			return TimeRange{Start: r.Start.AddMonths(-months), End: r.End.AddMonths(-months)}
+		}
 	}
 	return TimeRange{Start: r.Start.AddDays(-r.Days()), End: r.Start}
 }
