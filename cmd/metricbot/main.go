@@ -41,6 +41,8 @@ Commands:
   query     run a governed query given by flags or JSON, print a table or JSON
   catalog   validate | list | show NAME: inspect a catalog
   eval      score answers to a question set: metricbot eval --questions FILE.jsonl --min 0.95
+  digest    print a digest now or list subscriptions: metricbot digest --dry-run --metrics gmv,order_count
+  review    review the alerts raised and answered: metricbot review --since 7d
   alerts    check: evaluate the alert rules over days: metricbot alerts check --from D --to D
 
 Common flags (every command):
@@ -87,6 +89,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "eval":
 		err = cmdEval(ctx, args[1:], stdout, stderr)
+	case "digest":
+		err = cmdDigest(ctx, args[1:], stdout, stderr)
+	case "review":
+		err = cmdReview(ctx, args[1:], stdout, stderr)
 	case "alerts":
 		err = cmdAlerts(ctx, args[1:], stdout, stderr)
 	default:
