@@ -177,3 +177,18 @@ func TestAskWithLLM(t *testing.T) {
 		t.Error("the API key leaked into the output")
 	}
 }
+
+func TestLoopCommands(t *testing.T) {
+	out, errs, code := mb(t, "", "digest", "--dry-run", "--metrics", "gmv,refund_rate", "--now", "2026-12-01")
+	if code != 0 || !strings.Contains(out, "每日指标简报 · 2026-11-30") || !strings.Contains(out, "退款率") {
+		t.Errorf("digest: exit %d, stderr %s, out:\n%s", code, errs, out)
+	}
+	out, errs, code = mb(t, "", "review", "--since", "7d", "--now", "2026-12-01")
+	if code != 0 || !strings.Contains(out, "预警复盘") {
+		t.Errorf("review: exit %d, stderr %s, out:\n%s", code, errs, out)
+	}
+	out, errs, code = mb(t, "", "alerts", "check", "--from", "2026-11-18", "--to", "2026-11-19", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"region": "华东"`) || !strings.Contains(out, `"channel": "小程序"`) {
+		t.Errorf("alerts check: exit %d, stderr %s, out:\n%s", code, errs, out)
+	}
+}
