@@ -18,7 +18,7 @@ type echo struct{ threads []string }
 func (e *echo) HandleMessage(ctx context.Context, m bot.Message, out bot.Responder) error {
 	e.threads = append(e.threads, m.Thread)
 	return out.Reply(ctx, bot.Reply{Headline: "got " + m.Text, Chart: &bot.Image{PNG: []byte("png")},
-		Table: &bot.Table{Columns: []string{"大区", "销售额"}, Rows: [][]string{{"华东", "280万元"}}, Numeric: []bool{false, true}},
+		Table:   &bot.Table{Columns: []string{"大区", "销售额"}, Rows: [][]string{{"华东", "280万元"}}, Numeric: []bool{false, true}},
 		Context: []string{"期间: 2026-11-01 至 2026-11-30"}})
 }
 

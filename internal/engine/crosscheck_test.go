@@ -121,7 +121,7 @@ JOIN (SELECT s.region, SUM(t.visitors) AS vis FROM store_traffic t JOIN stores s
 		crossCase{name: "share of total by channel",
 			q:    catalog.Query{Metrics: []string{"gmv"}, GroupBy: []string{"channel"}, Share: true, Range: rng("2026-11-01", "2026-12-01")},
 			cols: []string{"gmv", "gmv_share"},
-			ref: `SELECT c.channel_name, SUM(l.amount), SUM(l.amount) * 1e0 / (SELECT SUM(l.amount) ` + paidLines + " AND " + nov + `) ` + paidLines + " AND " + nov + " GROUP BY c.channel_name"},
+			ref:  `SELECT c.channel_name, SUM(l.amount), SUM(l.amount) * 1e0 / (SELECT SUM(l.amount) ` + paidLines + " AND " + nov + `) ` + paidLines + " AND " + nov + " GROUP BY c.channel_name"},
 		crossCase{name: "filters: not in, in, eq",
 			q: catalog.Query{Metrics: []string{"gmv"}, GroupBy: []string{"channel"}, Filters: []catalog.Filter{
 				{Dimension: "channel", Op: catalog.OpNotIn, Values: []string{"天猫"}},
