@@ -57,6 +57,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Observer, if set, is told about every answered question (for metrics).
 	Observer Observer
+	// Alerts takes feedback in alert threads; default the Store, when it implements
+	// AlertStore.
+	Alerts AlertStore
+	// NoteAuthors are catalog owner ids whose replies in any alert's thread are cause notes,
+	// besides the owners of the metric and of its parent.
+	NoteAuthors []string
 }
 
 // Observer is told about answered questions.
@@ -69,11 +75,12 @@ type Observer interface {
 // answers commands and button clicks, and answers on a bounded pool of workers. It is safe for
 // concurrent use.
 type Engine struct {
-	ans   Answerer
-	store Store
-	opts  Options
-	log   *slog.Logger
-	jobs  chan func(context.Context)
+	ans    Answerer
+	store  Store
+	alerts AlertStore // nil: no alert feedback
+	opts   Options
+	log    *slog.Logger
+	jobs   chan func(context.Context)
 
 	mu     sync.Mutex
 	limits map[string]*rate.Limiter
@@ -107,7 +114,11 @@ func NewEngine(ans Answerer, st Store, opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{ans: ans, store: st, opts: opts, log: opts.Logger,
+	alerts := opts.Alerts
+	if as, ok := st.(AlertStore); ok && alerts == nil {
+		alerts = as
+	}
+	return &Engine{ans: ans, store: st, alerts: alerts, opts: opts, log: opts.Logger,
 		jobs: make(chan func(context.Context), opts.Queue), limits: map[string]*rate.Limiter{}}
 }
 
@@ -165,6 +176,14 @@ func (e *Engine) allow(user string) bool {
 // HandleMessage queues a message for answering. A redelivered event is answered once.
 func (e *Engine) HandleMessage(ctx context.Context, m Message, out Responder) error {
 	lang := guessLang(m.Text)
+	if m.Overheard {
+		// Not addressed to the bot: recorded if the thread is an alert's, else ignored, and
+		// never answered with "slow down".
+		if e.alerts == nil {
+			return nil
+		}
+		return e.enqueue(ctx, out, lang, func(ctx context.Context) { e.message(ctx, m, out) })
+	}
 	if !e.allow(string(m.Platform) + "/" + m.User) {
 		e.reply(ctx, out, Reply{Lang: lang, Headline: msg(lang, "问得有点快了, 请稍等片刻再问。", "You're asking faster than I can keep up; please wait a moment.")})
 		return nil
@@ -233,6 +252,13 @@ func previous(c store.Conversation) *catalog.Query {
 }
 
 func (e *Engine) message(ctx context.Context, m Message, out Responder) {
+	if a, ok := e.alertOf(ctx, m); ok {
+		e.alertReply(ctx, m, a, out)
+		return
+	}
+	if m.Overheard {
+		return
+	}
 	key, first := e.claim(ctx, m.Platform, m.EventID)
 	if !first {
 		return
@@ -434,6 +460,8 @@ func (e *Engine) action(ctx context.Context, a Action, out Responder) {
 		q.GroupBy = append(append([]string(nil), q.GroupBy...), a.Value)
 		q.Limit, q.OrderBy = 0, nil
 		e.answerQuery(ctx, a, out, conv, q, lang)
+	case ActionAlertAck, ActionAlertResolve, ActionAlertDismiss, ActionAlertAddCause:
+		e.alertAction(ctx, a, out, lang)
 	case ActionChoose:
 		var q catalog.Query
 		if err := json.Unmarshal([]byte(a.Value), &q); err != nil {

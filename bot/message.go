@@ -46,7 +46,11 @@ type Message struct {
 	Direct bool
 	// Command is set when the message came from a slash command (for example "/metric").
 	Command string
-	Time    time.Time
+	// Overheard is true for a reply in a channel thread that was not addressed to the bot (no
+	// mention). The engine only records it when the thread is an alert's and otherwise ignores
+	// it; adapters pass such messages only when they come from a thread.
+	Overheard bool
+	Time      time.Time
 }
 
 // Key returns the thread the message belongs to.
@@ -80,6 +84,12 @@ const (
 	ActionBreakdown  = "breakdown"
 	ActionThumbsUp   = "thumbs_up"
 	ActionThumbsDown = "thumbs_down"
+
+	// Buttons under an alert; their value is the alert id.
+	ActionAlertAck      = "alert_ack"
+	ActionAlertResolve  = "alert_resolve"
+	ActionAlertDismiss  = "alert_dismiss"
+	ActionAlertAddCause = "alert_cause"
 )
 
 // Reply is a neutral answer: adapters render it as Slack blocks or a Lark card, in the thread of
@@ -145,3 +155,39 @@ type Handler interface {
 	HandleMessage(ctx context.Context, m Message, out Responder) error
 	HandleAction(ctx context.Context, a Action, out Responder) error
 }
+
+// Destination is where a message that answers no event goes: a channel, or a user's direct
+// messages. Exactly one of Channel and User is set.
+type Destination struct {
+	Platform Platform
+	// Channel is a Slack channel id (or "#name") or a Lark chat_id.
+	Channel string
+	// User is a Slack user id or a Lark open_id; the message goes to their direct messages.
+	User string
+}
+
+// String returns the destination as "platform:channel" or "platform:@user", for logs.
+func (d Destination) String() string {
+	if d.User != "" {
+		return string(d.Platform) + ":@" + d.User
+	}
+	return string(d.Platform) + ":" + d.Channel
+}
+
+// Poster starts a new conversation: it posts a reply that answers no event (an alert, a
+// reminder) and returns the reference of the new message's thread, so replies in that thread can
+// be routed back. The Slack and Lark adapters implement it.
+type Poster interface {
+	Post(ctx context.Context, to Destination, r Reply) (Posted, error)
+}
+
+// Posted says where a posted message landed: the channel (for a direct message, the direct
+// message channel or chat the platform opened) and the thread its replies belong to.
+type Posted struct {
+	Platform Platform
+	Channel  string
+	Thread   string
+}
+
+// Ref returns the thread reference as one string, "platform:channel:thread".
+func (p Posted) Ref() string { return string(p.Platform) + ":" + p.Channel + ":" + p.Thread }

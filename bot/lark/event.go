@@ -151,7 +151,11 @@ func messageFromEvent(ev *larkim.P2MessageReceiveV1, botID string, now time.Time
 		}
 		names[*mention.Key] = "@" + str(mention.Name)
 	}
-	if !direct && !mentioned {
+	// A reply in a group thread without a mention may be feedback on an alert the bot posted
+	// there: it is passed on as overheard, and the engine ignores it unless the thread is an
+	// alert's. (Lark only sends such messages to apps granted im:message.group_msg.)
+	overheard := !direct && !mentioned && str(msg.RootId) != ""
+	if !direct && !mentioned && !overheard {
 		return bot.Message{}, ignored("group message that does not mention the bot")
 	}
 	text, err := messageText(str(msg.MessageType), str(msg.Content), names)
@@ -175,6 +179,7 @@ func messageFromEvent(ev *larkim.P2MessageReceiveV1, botID string, now time.Time
 		MessageID: id,
 		Text:      text,
 		Direct:    direct,
+		Overheard: overheard,
 		Time:      millis(str(msg.CreateTime), now),
 	}
 	if s := ev.Event.Sender; s != nil && s.SenderId != nil {

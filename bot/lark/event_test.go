@@ -72,6 +72,15 @@ func TestMessageFromEvent(t *testing.T) {
 			want:  with(func(m *bot.Message) { m.Text = "那按品类拆一下"; m.Thread = "om_root" }),
 		},
 		{
+			name:  "reply in a group thread without a mention is overheard",
+			event: messageEvent("ev_1", "group", "om_q", "om_alert", "text", textContent("支付通道故障, 14:00 恢复")),
+			want: with(func(m *bot.Message) {
+				m.Text = "支付通道故障, 14:00 恢复"
+				m.Thread = "om_alert"
+				m.Overheard = true
+			}),
+		},
+		{
 			name: "rich text post",
 			event: messageEvent("ev_1", "group", "om_q", "", "post", string(mustJSON(map[string]any{
 				"title": "周报",

@@ -30,7 +30,7 @@ func (a *Adapter) eventsAPIJob(_ context.Context, ev slackevents.EventsAPIEvent)
 			return nil
 		}
 	case *slackevents.MessageEvent:
-		if inner.ChannelType != "im" || inner.BotID != "" || inner.SubType != "" || inner.User == "" {
+		if (inner.ChannelType != "im" && !threadReply(inner)) || inner.BotID != "" || inner.SubType != "" || inner.User == "" {
 			return nil
 		}
 	default:
@@ -79,12 +79,24 @@ func eventMessage(cb *slackevents.EventsAPICallbackEvent, inner any, botID strin
 			m.Workspace = e.UserTeam
 		}
 	case *slackevents.MessageEvent:
-		if e.ChannelType != "im" || e.BotID != "" || e.SubType != "" || e.User == "" || e.User == botID {
+		if e.BotID != "" || e.SubType != "" || e.User == "" || e.User == botID {
+			return bot.Message{}, false
+		}
+		switch {
+		case e.ChannelType == "im":
+			m.Direct = true
+		case threadReply(e):
+			// A reply in a channel thread without a mention: Slack sends an app_mention too
+			// when the bot is mentioned, and that one is the message for the bot.
+			if botID == "" || strings.Contains(e.Text, "<@"+botID) {
+				return bot.Message{}, false
+			}
+			m.Overheard = true
+		default:
 			return bot.Message{}, false
 		}
 		m.Channel, m.MessageID, m.User, threadTS = e.Channel, e.TimeStamp, e.User, e.ThreadTimeStamp
 		m.Text = strings.TrimSpace(stripMention(e.Text, botID))
-		m.Direct = true
 	default:
 		return bot.Message{}, false
 	}
@@ -94,6 +106,13 @@ func eventMessage(cb *slackevents.EventsAPICallbackEvent, inner any, botID strin
 	}
 	m.Time = tsTime(m.MessageID)
 	return m, true
+}
+
+// threadReply reports whether e is a reply in a channel thread (not the thread's root), the
+// only channel message without a mention the bot reads: it may be feedback on an alert.
+func threadReply(e *slackevents.MessageEvent) bool {
+	return (e.ChannelType == "channel" || e.ChannelType == "group") &&
+		e.ThreadTimeStamp != "" && e.ThreadTimeStamp != e.TimeStamp
 }
 
 var leadingMention = regexp.MustCompile(`^\s*<@[A-Z0-9]+(\|[^>]*)?>`)

@@ -89,6 +89,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/auth.test", f.authTest)
 	mux.HandleFunc("POST /api/chat.postMessage", f.postMessage)
+	mux.HandleFunc("POST /api/conversations.open", f.conversationsOpen)
 	mux.HandleFunc("POST /api/reactions.add", f.reaction("add"))
 	mux.HandleFunc("POST /api/reactions.remove", f.reaction("remove"))
 	mux.HandleFunc("POST /api/files.getUploadURLExternal", f.getUploadURL)
@@ -232,6 +233,29 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	writeJSON(w, map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS,
 		"message": map[string]any{"type": "message", "text": p.Text, "ts": p.TS, "thread_ts": p.ThreadTS}})
+}
+
+// conversationsOpen opens a direct message with one user, as Slack does: the channel id is
+// stable per user ("D" + user id); no users is users_list_not_supplied, an unknown-looking id is
+// user_not_found.
+func (f *fakeSlack) conversationsOpen(w http.ResponseWriter, r *http.Request) {
+	if f.limited(w, "conversations.open") || !f.authed(w, r, testBotToken) {
+		return
+	}
+	f.record("conversations.open")
+	users := r.PostFormValue("users")
+	switch {
+	case users == "" && r.PostFormValue("channel") == "":
+		fail(w, "users_list_not_supplied")
+		return
+	case strings.Contains(users, ","):
+		fail(w, "not_enough_users") // a multi-person DM; the adapter never asks for one
+		return
+	case !strings.HasPrefix(users, "U"):
+		fail(w, "user_not_found")
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + users[1:]}})
 }
 
 func (f *fakeSlack) reaction(op string) http.HandlerFunc {

@@ -155,6 +155,10 @@ func (f *fakeAPI) RemoveReactionContext(context.Context, string, slack.ItemRef) 
 	return f.removeErr
 }
 
+func (f *fakeAPI) OpenConversationContext(context.Context, *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
+	return &slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "D1"}}}, false, false, nil
+}
+
 var _ api = (*fakeAPI)(nil)
 
 func fakeAdapter(t *testing.T, c api, logs *logBuffer) *Adapter {

@@ -192,6 +192,14 @@ func TestSocketModeMessages(t *testing.T) {
 				Thread: "1700000002.000300", MessageID: "1700000002.000300", User: "U9",
 				Text: "上个月华东区销售额多少?", Direct: true, Time: time.Unix(1700000002, 300000).UTC()},
 		},
+		{
+			name: "reply in a channel thread without a mention is overheard",
+			event: map[string]any{"type": "message", "channel_type": "channel", "user": "U9", "channel": "C1",
+				"text": "支付通道故障, 14:00 恢复", "ts": "1700000003.000001", "thread_ts": "1700000001.000200"},
+			want: bot.Message{EventID: "Ev1", Platform: bot.Slack, Workspace: testTeam, Channel: "C1",
+				Thread: "1700000001.000200", MessageID: "1700000003.000001", User: "U9",
+				Text: "支付通道故障, 14:00 恢复", Overheard: true, Time: time.Unix(1700000003, 1000).UTC()},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,6 +242,9 @@ func TestSocketModeIgnoresBotsEditsAndItself(t *testing.T) {
 		{"type": "message", "channel_type": "im", "subtype": "message_changed", "channel": "D1", "ts": "1.3",
 			"message": map[string]any{"user": "U9", "text": "edited", "ts": "1.0"}},
 		{"type": "message", "channel_type": "channel", "user": "U9", "channel": "C1", "text": "chatter", "ts": "1.4"},
+		// A thread reply that mentions the bot arrives as an app_mention too; that one counts.
+		{"type": "message", "channel_type": "channel", "user": "U9", "channel": "C1", "text": "<@UBOT> why", "ts": "1.41", "thread_ts": "1.0"},
+		{"type": "message", "channel_type": "channel", "user": "U9", "channel": "C1", "text": "thread root", "ts": "1.42", "thread_ts": "1.42"},
 		{"type": "app_mention", "user": "U9", "channel": "C1", "text": "<@UBOT> edited", "ts": "1.5",
 			"edited": map[string]any{"user": "U9", "ts": "1.6"}},
 	}

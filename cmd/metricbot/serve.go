@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -16,6 +17,12 @@ import (
 	"github.com/metricbot/metricbot/bot"
 	"github.com/metricbot/metricbot/bot/lark"
 	"github.com/metricbot/metricbot/bot/slack"
+	"github.com/metricbot/metricbot/catalog"
+	"github.com/metricbot/metricbot/internal/alert"
+	"github.com/metricbot/metricbot/internal/chart"
+	"github.com/metricbot/metricbot/internal/engine"
+	"github.com/metricbot/metricbot/internal/notify"
+	"github.com/metricbot/metricbot/internal/store"
 	"github.com/metricbot/metricbot/internal/telemetry"
 	"github.com/metricbot/metricbot/nlq"
 )
@@ -88,6 +95,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		g.Go(func() error { return a.watcher.Run(ctx) })
 	}
 	connected := 0
+	posters := map[bot.Platform]bot.Poster{}
 	if c := a.cfg.Slack; c.Enabled() {
 		sa, err := slack.New(slack.Options{BotToken: c.BotToken.Reveal(), AppToken: c.AppToken.Reveal(), SigningSecret: c.SigningSecret.Reveal(),
 			Mode: c.Mode, APIURL: c.APIURL, Logger: a.log.With("component", "slack")}, eng)
@@ -98,6 +106,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			mux.Handle("POST /slack/events", sa.HTTPHandler())
 		}
 		g.Go(func() error { return sa.Run(ctx) })
+		posters[bot.Slack] = sa
 		connected++
 	}
 	if c := a.cfg.Lark; c.Enabled() {
@@ -110,7 +119,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			mux.Handle("POST /lark/events", la.HTTPHandler())
 		}
 		g.Go(func() error { return la.Run(ctx) })
+		posters[bot.Lark] = la
 		connected++
+	}
+	if a.cfg.Alerts.Enabled {
+		loop, err := newAlertLoop(a, st, posters, now)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return loop.run(ctx) })
 	}
 	ln, err := net.Listen("tcp", a.cfg.Server.Addr)
 	if err != nil {
@@ -135,4 +152,153 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	a.log.Info("metricbot serving", "addr", base, "platforms", connected)
 	return g.Wait()
+}
+
+// alertStore is what the alert loop needs of the state store; both stores implement it.
+type alertStore interface {
+	notify.Store
+	alert.Raiser
+}
+
+// alertLoop runs the daily alert check (evaluate yesterday, raise, deliver) and the hourly
+// escalation, each slot once across replicas through the store's ClaimSlot.
+//
+// TODO(schedule): run these two as internal/schedule Jobs once serve runs the Scheduler; this
+// loop only exists until then.
+type alertLoop struct {
+	a        *app
+	st       alertStore
+	eng      *engine.Engine
+	n        *notify.Notifier
+	now      func() time.Time
+	checkAt  time.Duration // after midnight, catalog time
+	holder   string
+	platform bot.Platform
+}
+
+func newAlertLoop(a *app, st stateStore, posters map[bot.Platform]bot.Poster, now func() time.Time) (*alertLoop, error) {
+	cfg := a.cfg.Alerts
+	as, ok := st.(alertStore)
+	if !ok {
+		return nil, errors.New("alerts: the state store cannot record alerts")
+	}
+	platform := bot.Platform(cfg.Platform)
+	if platform == "" {
+		platform = bot.Slack
+		if posters[bot.Slack] == nil {
+			platform = bot.Lark
+		}
+	}
+	post := posters[platform]
+	if post == nil {
+		return nil, fmt.Errorf("alerts: platform %s is not configured; configure it or set alerts.platform", platform)
+	}
+	checkAt := 9 * time.Hour
+	if cfg.CheckAt != "" {
+		t, err := time.Parse("15:04", cfg.CheckAt)
+		if err != nil {
+			return nil, fmt.Errorf("alerts: check_at: %w", err)
+		}
+		checkAt = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
+	eng := engine.New(a.catalogs, a.wh, a.log)
+	charts, err := chart.New(chart.RendererOptions{Logger: a.log})
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
+	n := notify.New(eng, as, post, notify.Options{Platform: platform, Charts: charts, History: eng,
+		RemindAfter: cfg.RemindAfter, EscalateAfter: cfg.EscalateAfter, FallbackChannel: cfg.FallbackChannel,
+		Holder: holder, Logger: a.log.With("component", "notify")})
+	return &alertLoop{a: a, st: as, eng: eng, n: n, now: now, checkAt: checkAt, holder: holder, platform: platform}, nil
+}
+
+// run ticks every minute until ctx ends.
+func (l *alertLoop) run(ctx context.Context) error {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		l.tick(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// tick runs the slots that are due: today's check once its time has come, and this hour's
+// escalation.
+func (l *alertLoop) tick(ctx context.Context) {
+	now := l.now()
+	c := l.eng.Catalog()
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	today := catalog.DateOf(now.In(loc))
+	if check := today.Time(loc).Add(l.checkAt); !now.Before(check) {
+		l.slot(ctx, "alert-check", check, func(ctx context.Context) error { return l.check(ctx, today.AddDays(-1)) })
+	}
+	l.slot(ctx, "alert-escalation", now.Truncate(time.Hour), func(ctx context.Context) error { return l.n.Escalate(ctx, now) })
+}
+
+// slot runs fn once across replicas for (job, at); a failure is logged and leaves the slot to
+// be taken again after the lease.
+func (l *alertLoop) slot(ctx context.Context, job string, at time.Time, fn func(context.Context) error) {
+	ok, err := l.st.ClaimSlot(ctx, job, at, l.holder, 30*time.Minute)
+	if err != nil {
+		l.a.log.Error("alerts: claim slot", "job", job, "slot", at, "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	if err := fn(ctx); err != nil {
+		l.a.log.Error("alerts: run slot", "job", job, "slot", at, "err", err)
+		return
+	}
+	if err := l.st.FinishSlot(ctx, job, at, l.holder); err != nil {
+		l.a.log.Error("alerts: finish slot", "job", job, "slot", at, "err", err)
+	}
+}
+
+// check evaluates day, records the new alerts and delivers them with their contributors, then
+// delivers any alert an earlier run raised but never delivered.
+func (l *alertLoop) check(ctx context.Context, day catalog.Date) error {
+	c := l.eng.Catalog()
+	all, err := l.st.Alerts(ctx, store.AlertFilter{})
+	if err != nil {
+		return fmt.Errorf("alert check: %w", err)
+	}
+	found, err := alert.Evaluate(ctx, l.eng, c, day, alert.Options{Now: l.now, Dismissed: alert.Dismissals(all, c.Location),
+		Logger: l.a.log.With("component", "alert")})
+	if err != nil {
+		return fmt.Errorf("alert check %s: %w", day, err)
+	}
+	raised, err := alert.Raise(ctx, l.st, found)
+	if err != nil {
+		return fmt.Errorf("alert check %s: %w", day, err)
+	}
+	detail := map[string]*alert.Alert{}
+	for i := range found {
+		detail[found[i].Rule+" "+found[i].Slice.Key()] = &found[i]
+	}
+	var errs []error
+	for _, a := range raised {
+		canon, _ := store.CanonicalJSON(a.Slice)
+		key := a.Rule + " " + string(canon)
+		if string(canon) == "null" {
+			key = a.Rule + " {}"
+		}
+		if err := l.n.Deliver(ctx, a, detail[key]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := l.n.DeliverPending(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	l.a.log.Info("alert check done", "day", day.String(), "found", len(found), "raised", len(raised), "platform", l.platform)
+	return errors.Join(errs...)
 }

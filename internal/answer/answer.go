@@ -83,7 +83,10 @@ type Options struct {
 	Charts *chart.Renderer
 	// DataEnd, if set, returns the last day with complete data, shown as freshness.
 	DataEnd func() catalog.Date
-	Logger  *slog.Logger
+	// Alerts, if set, gives the alerts and cause notes shown with answers whose period covers
+	// them, and answers "why" questions; nil shows none.
+	Alerts AlertSource
+	Logger *slog.Logger
 }
 
 // Answerer answers questions. It is safe for concurrent use.
@@ -111,6 +114,11 @@ func (a *Answerer) Parse(ctx context.Context, question string, nc nlq.Context) n
 // Answer reads the question and answers it. It never fails: problems become an Answer with
 // StatusError, a polite text and a reference id, and the details are logged.
 func (a *Answerer) Answer(ctx context.Context, question string, nc nlq.Context) *Answer {
+	if rest, ok := whyQuestion(question); ok && a.opts.Alerts != nil {
+		if res := a.Parse(ctx, rest, nc); res.Kind == nlq.Answer && res.Query != nil && len(res.Query.Metrics) > 0 && res.Query.Range.Valid() {
+			return a.why(ctx, res)
+		}
+	}
 	res := a.Parse(ctx, question, nc)
 	return a.FromParse(ctx, res)
 }
@@ -155,6 +163,7 @@ func (a *Answerer) FromParse(ctx context.Context, res nlq.Result) *Answer {
 			ans.Rows = [][]any{}
 		}
 		a.compose(c, r, ans)
+		ans.Context = append(ans.Context, a.causeLines(ctx, c, &q, lang)...)
 	default:
 		return a.fail(ans, fmt.Errorf("parser returned kind %q", res.Kind))
 	}

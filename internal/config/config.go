@@ -63,6 +63,28 @@ type Config struct {
 	Lark  Lark  `yaml:"lark,omitempty"`
 	// Server is the HTTP listener for health, metrics and HTTP event callbacks.
 	Server Server `yaml:"server,omitempty"`
+	// Alerts turns on the daily alert check, delivery to owners and escalation in serve.
+	Alerts Alerts `yaml:"alerts,omitempty"`
+}
+
+// Alerts configures the alert loop of serve.
+type Alerts struct {
+	// Enabled runs the daily check, delivery and hourly escalation.
+	Enabled bool `yaml:"enabled,omitempty"`
+	// Platform is where alerts go, slack or lark; default the one that is configured (Slack
+	// when both are).
+	Platform string `yaml:"platform,omitempty"`
+	// CheckAt is the time of day ("HH:MM", in the catalog's time zone) of the daily check, after
+	// the warehouse's data for yesterday is in. Default "09:00".
+	CheckAt string `yaml:"check_at,omitempty"`
+	// RemindAfter is how long an alert may stay unacknowledged before its owner is reminded
+	// (default 4h); EscalateAfter is when the owner of the parent metric, or FallbackChannel,
+	// is told (default 24h).
+	RemindAfter   time.Duration `yaml:"remind_after,omitempty"`
+	EscalateAfter time.Duration `yaml:"escalate_after,omitempty"`
+	// FallbackChannel gets escalations without a reachable parent owner, and alerts of metrics
+	// with neither owner nor channel.
+	FallbackChannel string `yaml:"fallback_channel,omitempty"`
 }
 
 // State configures the state store.
@@ -256,6 +278,22 @@ func (c *Config) Validate() error {
 	}
 	if d := c.State.DSN.Reveal(); d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") {
 		errs = append(errs, errors.New("state.dsn must be a postgres:// URL (leave it empty for the embedded SQLite state)"))
+	}
+	if a := c.Alerts; a.Enabled {
+		if a.Platform != "" && a.Platform != "slack" && a.Platform != "lark" {
+			errs = append(errs, fmt.Errorf("alerts.platform %q must be slack or lark", a.Platform))
+		}
+		if a.CheckAt != "" {
+			if _, err := time.Parse("15:04", a.CheckAt); err != nil {
+				errs = append(errs, fmt.Errorf("alerts.check_at %q must be HH:MM", a.CheckAt))
+			}
+		}
+		if a.RemindAfter < 0 || a.EscalateAfter < 0 {
+			errs = append(errs, errors.New("alerts.remind_after and alerts.escalate_after must be positive"))
+		}
+		if a.RemindAfter > 0 && a.EscalateAfter > 0 && a.EscalateAfter <= a.RemindAfter {
+			errs = append(errs, fmt.Errorf("alerts.escalate_after (%s) must be later than alerts.remind_after (%s)", a.EscalateAfter, a.RemindAfter))
+		}
 	}
 	if c.LLM.Enabled() && c.LLM.Model == "" {
 		errs = append(errs, errors.New("llm.model (or METRICBOT_LLM_MODEL) is required when an LLM is configured"))

@@ -30,6 +30,11 @@ func TestLoad(t *testing.T) {
 		{"bad level", "log_level: loud\n", `log_level "loud"`},
 		{"unset env", "catalog: x\nwarehouse: {dsn_env: MB_TEST_UNSET}\n", "MB_TEST_UNSET, which is not set"},
 		{"warehouse without catalog", "warehouse: {dsn_env: MB_TEST_DSN}\n", "needs a catalog"},
+		{"alerts", "alerts: {enabled: true, platform: lark, check_at: \"08:30\", remind_after: 2h, escalate_after: 12h, fallback_channel: oc_ops}\n", ""},
+		{"alerts bad platform", "alerts: {enabled: true, platform: teams}\n", `alerts.platform "teams"`},
+		{"alerts bad time", "alerts: {enabled: true, check_at: \"9am\"}\n", `alerts.check_at "9am"`},
+		{"alerts escalate before remind", "alerts: {enabled: true, remind_after: 8h, escalate_after: 4h}\n", "must be later than"},
+		{"alerts unknown key", "alerts: {enabled: true, remind: 1h}\n", "field remind not found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

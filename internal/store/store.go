@@ -243,15 +243,32 @@ type CauseNote struct {
 	PeriodEnd   time.Time
 	Author      string
 	Text        string
-	CreatedAt   time.Time
+	// Source is the chat message the note came from ("slack:C1:1700000000.000100"), empty when
+	// it came from elsewhere. A second note with the same alert and source is not stored again,
+	// so a redelivered chat event cannot duplicate a note.
+	Source    string
+	CreatedAt time.Time
+}
+
+// AlertThread is a chat thread an alert was posted in: the owner's direct message, the metric's
+// channel, an escalation. A reply in the thread is feedback on the alert.
+type AlertThread struct {
+	Alert     AlertID
+	Platform  string
+	Channel   string
+	Thread    string
+	CreatedAt time.Time
 }
 
 // Comment is a remark in an alert's thread that is not a cause note.
 type Comment struct {
-	ID        int64
-	Alert     AlertID
-	Author    string
-	Text      string
+	ID     int64
+	Alert  AlertID
+	Author string
+	Text   string
+	// Source is the chat message the comment came from; like CauseNote.Source it makes the
+	// write idempotent.
+	Source    string
 	CreatedAt time.Time
 }
 

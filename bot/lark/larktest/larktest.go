@@ -29,6 +29,7 @@ const (
 	CodeRateLimited         = 99991400
 	CodeImageInvalid        = 234011
 	CodeMessageNotFound     = 230011
+	CodeInvalidReceiveID    = 230013
 	CodeWSCredentialInvalid = 1000040345
 )
 
@@ -39,6 +40,17 @@ type Reply struct {
 	MsgType       string
 	Content       string
 	ReplyInThread bool
+	UUID          string
+}
+
+// Message is a new message the fake accepted (im.v1.message.create).
+type Message struct {
+	ReceiveIDType string // "chat_id", "open_id", ...
+	ReceiveID     string
+	ChatID        string // the chat it landed in; for an open_id, the bot's p2p chat with that user
+	MessageID     string
+	MsgType       string
+	Content       string
 	UUID          string
 }
 
@@ -74,6 +86,7 @@ type Server struct {
 	tokenReqs int
 	seq       int
 	replies   []Reply
+	messages  []Message
 	images    []Image
 	reactions []Reaction
 	uuids     map[string]string
@@ -97,6 +110,7 @@ func NewServer(appID, appSecret string) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /open-apis/auth/v3/tenant_access_token/internal", s.tenantToken)
 	mux.HandleFunc("POST /open-apis/im/v1/messages/{id}/reply", s.authed(OpReply, s.reply))
+	mux.HandleFunc("POST /open-apis/im/v1/messages", s.authed(OpCreate, s.create))
 	mux.HandleFunc("POST /open-apis/im/v1/images", s.authed(OpImage, s.image))
 	mux.HandleFunc("POST /open-apis/im/v1/messages/{id}/reactions", s.authed(OpReaction, s.reaction))
 	mux.HandleFunc("GET /open-apis/bot/v3/info", s.authed(OpBotInfo, s.botInfo))
@@ -121,6 +135,7 @@ func (s *Server) Close() {
 // Operations that FailNext and Calls name.
 const (
 	OpReply    = "reply"
+	OpCreate   = "create"
 	OpImage    = "image"
 	OpReaction = "reaction"
 	OpBotInfo  = "bot info"
@@ -168,6 +183,13 @@ func (s *Server) Replies() []Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Reply(nil), s.replies...)
+}
+
+// Messages returns the accepted new messages in order.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
 }
 
 // Images returns the uploaded images in order.
@@ -301,6 +323,61 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) {
 		ReplyInThread: req.ReplyInThread, UUID: req.UUID})
 	ok(w, map[string]any{"message_id": id, "parent_id": parent, "root_id": parent, "msg_type": *req.MsgType,
 		"body": map[string]any{"content": *req.Content}})
+}
+
+// create sends a new message, as im.v1.message.create does: receive_id_type must be one Lark
+// knows, the receive_id must look like one of that type (chat ids start with "oc_", open ids
+// with "ou_"), and a repeated uuid returns the first message.
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	idType := r.URL.Query().Get("receive_id_type")
+	var req struct {
+		ReceiveID string  `json:"receive_id"`
+		Content   *string `json:"content"`
+		MsgType   *string `json:"msg_type"`
+		UUID      string  `json:"uuid"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		fail(w, http.StatusBadRequest, CodeInvalidParam, "invalid request body: "+err.Error())
+		return
+	}
+	prefix := map[string]string{"chat_id": "oc_", "open_id": "ou_", "union_id": "on_", "user_id": "", "email": ""}
+	want, known := prefix[idType]
+	switch {
+	case !known || req.MsgType == nil || *req.MsgType == "":
+		fail(w, http.StatusBadRequest, CodeInvalidParam, "The request you send is not a valid {msg_type} or {receive_id_type}")
+		return
+	case req.ReceiveID == "":
+		fail(w, http.StatusBadRequest, CodeInvalidParam, "field validation failed: receive_id is required")
+		return
+	case !strings.HasPrefix(req.ReceiveID, want):
+		fail(w, http.StatusBadRequest, CodeInvalidReceiveID, "invalid receive_id")
+		return
+	case req.Content == nil || *req.Content == "":
+		fail(w, http.StatusBadRequest, CodeInvalidParam, "invalid message content: content is empty")
+		return
+	}
+	if msg := checkContent(*req.MsgType, *req.Content); msg != "" {
+		fail(w, http.StatusBadRequest, CodeInvalidParam, "invalid message content: "+msg)
+		return
+	}
+	chat := req.ReceiveID
+	if idType != "chat_id" {
+		chat = "oc_p2p_" + strings.TrimPrefix(req.ReceiveID, want)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, seen := s.uuids[req.UUID]; seen && req.UUID != "" {
+		ok(w, map[string]any{"message_id": id, "chat_id": chat, "msg_type": *req.MsgType})
+		return
+	}
+	s.seq++
+	id := fmt.Sprintf("om_msg_%d", s.seq)
+	if req.UUID != "" {
+		s.uuids[req.UUID] = id
+	}
+	s.messages = append(s.messages, Message{ReceiveIDType: idType, ReceiveID: req.ReceiveID, ChatID: chat, MessageID: id,
+		MsgType: *req.MsgType, Content: *req.Content, UUID: req.UUID})
+	ok(w, map[string]any{"message_id": id, "chat_id": chat, "msg_type": *req.MsgType, "body": map[string]any{"content": *req.Content}})
 }
 
 // checkContent checks that content is JSON of the shape its msg_type needs.

@@ -133,8 +133,8 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	s.Close()
 	_, err = postgres.Open(t.Context(), dsn, postgres.Options{Logger: quiet})
 	var tooNew *store.SchemaTooNewError
-	if !errors.As(err, &tooNew) || tooNew.Database != 42 || tooNew.Binary != 1 {
-		t.Fatalf("open newer database: got %v, want SchemaTooNewError 42/1", err)
+	if !errors.As(err, &tooNew) || tooNew.Database != 42 || tooNew.Binary != 2 {
+		t.Fatalf("open newer database: got %v, want SchemaTooNewError 42/2", err)
 	}
 }
 

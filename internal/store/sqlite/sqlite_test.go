@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -42,6 +43,9 @@ func TestKilledProcess(t *testing.T) {
 	storetest.RunKilled(t, filepath.Join(t.TempDir(), "state.db"), openPath)
 }
 
+// latestVersion is the number of the newest migration in migrations/.
+const latestVersion = 2
+
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	s, err := sqlite.Open(t.Context(), path, sqlite.Options{Logger: quiet})
@@ -57,10 +61,10 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if !errors.As(err, &tooNew) {
 		t.Fatalf("open newer database: got %v, want SchemaTooNewError", err)
 	}
-	if tooNew.Database != 9999 || tooNew.Binary != 1 {
-		t.Errorf("got versions %d/%d, want 9999/1", tooNew.Database, tooNew.Binary)
+	if tooNew.Database != 9999 || tooNew.Binary != latestVersion {
+		t.Errorf("got versions %d/%d, want 9999/%d", tooNew.Database, tooNew.Binary, latestVersion)
 	}
-	if !strings.Contains(err.Error(), "version 9999") || !strings.Contains(err.Error(), "up to version 1") {
+	if !strings.Contains(err.Error(), "version 9999") || !strings.Contains(err.Error(), fmt.Sprintf("up to version %d", latestVersion)) {
 		t.Errorf("error %q does not name both versions", err)
 	}
 }
@@ -76,8 +80,8 @@ func TestOpenTwiceAppliesMigrationsOnce(t *testing.T) {
 		if err := s.DB().GetContext(t.Context(), &n, `SELECT COUNT(*) FROM schema_migrations`); err != nil {
 			t.Fatal(err)
 		}
-		if n != 1 {
-			t.Errorf("got %d recorded migrations, want 1", n)
+		if n != latestVersion {
+			t.Errorf("got %d recorded migrations, want %d", n, latestVersion)
 		}
 		s.Close()
 	}

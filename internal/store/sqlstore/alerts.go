@@ -219,20 +219,31 @@ type noteRow struct {
 	PeriodEnd   Time   `db:"period_end"`
 	Author      string `db:"author"`
 	Body        string `db:"body"`
+	Source      string `db:"source"`
 	CreatedAt   Time   `db:"created_at"`
 }
 
+const noteColumns = `id, alert_id, metric, period_start, period_end, author, body, source, created_at`
+
 // AddCauseNote stores a cause note and returns it with its ID and CreatedAt set. It is durable
-// when it returns.
+// when it returns. A note with a Source already stored for the same alert is not stored again:
+// the stored one is returned, so a retried or redelivered write is safe.
 func (s *Store) AddCauseNote(ctx context.Context, n store.CauseNote) (store.CauseNote, error) {
 	if !n.PeriodEnd.After(n.PeriodStart) {
 		return store.CauseNote{}, fmt.Errorf("add cause note: period end %s is not after start %s", n.PeriodEnd.Format(time.RFC3339), n.PeriodStart.Format(time.RFC3339))
 	}
 	n.CreatedAt = s.clock()
 	n.PeriodStart, n.PeriodEnd = store.Timestamp(n.PeriodStart), store.Timestamp(n.PeriodEnd)
-	err := s.db.QueryRowContext(ctx, `INSERT INTO cause_notes (alert_id, metric, period_start, period_end, author, body, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		int64(n.Alert), n.Metric, s.ts(n.PeriodStart), s.ts(n.PeriodEnd), n.Author, n.Text, s.ts(n.CreatedAt)).Scan(&n.ID)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO cause_notes (alert_id, metric, period_start, period_end, author, body, source, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (alert_id, source) WHERE source <> '' DO NOTHING RETURNING id`,
+		int64(n.Alert), n.Metric, s.ts(n.PeriodStart), s.ts(n.PeriodEnd), n.Author, n.Text, n.Source, s.ts(n.CreatedAt)).Scan(&n.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		got, err := s.notes(ctx, `SELECT `+noteColumns+` FROM cause_notes WHERE alert_id = $1 AND source = $2`, int64(n.Alert), n.Source)
+		if err != nil || len(got) == 0 {
+			return store.CauseNote{}, s.fail("add cause note: load the stored one", errors.Join(err, store.ErrNotFound))
+		}
+		return got[0], nil
+	}
 	if err != nil {
 		return store.CauseNote{}, s.fail("add cause note", err)
 	}
@@ -242,7 +253,7 @@ func (s *Store) AddCauseNote(ctx context.Context, n store.CauseNote) (store.Caus
 // CauseNotes returns the notes on metric whose period overlaps [from, to), oldest first. A
 // zero from or to leaves that side open.
 func (s *Store) CauseNotes(ctx context.Context, metric string, from, to time.Time) ([]store.CauseNote, error) {
-	q := `SELECT id, alert_id, metric, period_start, period_end, author, body, created_at FROM cause_notes WHERE metric = $1`
+	q := `SELECT ` + noteColumns + ` FROM cause_notes WHERE metric = $1`
 	args := []any{metric}
 	if !to.IsZero() {
 		args = append(args, s.ts(to))
@@ -257,8 +268,7 @@ func (s *Store) CauseNotes(ctx context.Context, metric string, from, to time.Tim
 
 // AlertCauseNotes returns the notes written about an alert, oldest first.
 func (s *Store) AlertCauseNotes(ctx context.Context, id store.AlertID) ([]store.CauseNote, error) {
-	return s.notes(ctx, `SELECT id, alert_id, metric, period_start, period_end, author, body, created_at
-		FROM cause_notes WHERE alert_id = $1 ORDER BY id`, int64(id))
+	return s.notes(ctx, `SELECT `+noteColumns+` FROM cause_notes WHERE alert_id = $1 ORDER BY id`, int64(id))
 }
 
 func (s *Store) notes(ctx context.Context, q string, args ...any) ([]store.CauseNote, error) {
@@ -269,7 +279,7 @@ func (s *Store) notes(ctx context.Context, q string, args ...any) ([]store.Cause
 	out := make([]store.CauseNote, len(rows))
 	for i, r := range rows {
 		out[i] = store.CauseNote{ID: r.ID, Alert: store.AlertID(r.Alert), Metric: r.Metric, PeriodStart: r.PeriodStart.Time,
-			PeriodEnd: r.PeriodEnd.Time, Author: r.Author, Text: r.Body, CreatedAt: r.CreatedAt.Time}
+			PeriodEnd: r.PeriodEnd.Time, Author: r.Author, Text: r.Body, Source: r.Source, CreatedAt: r.CreatedAt.Time}
 	}
 	return out, nil
 }
@@ -279,14 +289,24 @@ type commentRow struct {
 	Alert     int64  `db:"alert_id"`
 	Author    string `db:"author"`
 	Body      string `db:"body"`
+	Source    string `db:"source"`
 	CreatedAt Time   `db:"created_at"`
 }
 
-// AddComment stores a comment on an alert and returns it with its ID and CreatedAt set.
+// AddComment stores a comment on an alert and returns it with its ID and CreatedAt set. Like
+// AddCauseNote, a comment whose Source is already stored for the alert is returned, not added.
 func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment, error) {
 	c.CreatedAt = s.clock()
-	err := s.db.QueryRowContext(ctx, `INSERT INTO comments (alert_id, author, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		int64(c.Alert), c.Author, c.Text, s.ts(c.CreatedAt)).Scan(&c.ID)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO comments (alert_id, author, body, source, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (alert_id, source) WHERE source <> '' DO NOTHING RETURNING id`,
+		int64(c.Alert), c.Author, c.Text, c.Source, s.ts(c.CreatedAt)).Scan(&c.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		got, err := s.comments(ctx, `WHERE alert_id = $1 AND source = $2`, int64(c.Alert), c.Source)
+		if err != nil || len(got) == 0 {
+			return store.Comment{}, s.fail("add comment: load the stored one", errors.Join(err, store.ErrNotFound))
+		}
+		return got[0], nil
+	}
 	if err != nil {
 		return store.Comment{}, s.fail("add comment", err)
 	}
@@ -295,14 +315,75 @@ func (s *Store) AddComment(ctx context.Context, c store.Comment) (store.Comment,
 
 // Comments returns the comments on an alert, oldest first.
 func (s *Store) Comments(ctx context.Context, id store.AlertID) ([]store.Comment, error) {
+	return s.comments(ctx, `WHERE alert_id = $1 ORDER BY id`, int64(id))
+}
+
+func (s *Store) comments(ctx context.Context, where string, args ...any) ([]store.Comment, error) {
 	var rows []commentRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, alert_id, author, body, created_at FROM comments
-		WHERE alert_id = $1 ORDER BY id`, int64(id)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, alert_id, author, body, source, created_at FROM comments `+where, args...); err != nil {
 		return nil, s.fail("list comments", err)
 	}
 	out := make([]store.Comment, len(rows))
 	for i, r := range rows {
-		out[i] = store.Comment{ID: r.ID, Alert: store.AlertID(r.Alert), Author: r.Author, Text: r.Body, CreatedAt: r.CreatedAt.Time}
+		out[i] = store.Comment{ID: r.ID, Alert: store.AlertID(r.Alert), Author: r.Author, Text: r.Body, Source: r.Source, CreatedAt: r.CreatedAt.Time}
+	}
+	return out, nil
+}
+
+// AddAlertThread records a chat thread the alert was posted in. Recording the same thread for
+// the same alert again changes nothing; a thread already recorded for another alert is
+// store.ErrConflict.
+func (s *Store) AddAlertThread(ctx context.Context, t store.AlertThread) error {
+	op := fmt.Sprintf("add thread %s:%s:%s to alert %d", t.Platform, t.Channel, t.Thread, t.Alert)
+	if t.Platform == "" || t.Channel == "" || t.Thread == "" {
+		return fmt.Errorf("%s: platform, channel and thread are all needed", op)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO alert_threads (platform, channel, thread, alert_id, created_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (platform, channel, thread) DO NOTHING`,
+		t.Platform, t.Channel, t.Thread, int64(t.Alert), s.ts(s.clock()))
+	if err != nil {
+		return s.fail(op, err)
+	}
+	got, err := s.AlertByThread(ctx, t.Platform, t.Channel, t.Thread)
+	if err != nil {
+		return err
+	}
+	if got.ID != t.Alert {
+		return fmt.Errorf("%s: the thread belongs to alert %d: %w", op, got.ID, store.ErrConflict)
+	}
+	return nil
+}
+
+// AlertByThread returns the alert posted in a chat thread, or store.ErrNotFound.
+func (s *Store) AlertByThread(ctx context.Context, platform, channel, thread string) (store.Alert, error) {
+	var r alertRow
+	err := s.db.GetContext(ctx, &r, `SELECT `+alertColumns+` FROM alerts WHERE id =
+		(SELECT alert_id FROM alert_threads WHERE platform = $1 AND channel = $2 AND thread = $3)`,
+		platform, channel, thread)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return store.Alert{}, s.fail(fmt.Sprintf("find alert of thread %s:%s:%s", platform, channel, thread), err)
+	}
+	return r.alert(), nil
+}
+
+// AlertThreads returns the threads an alert was posted in, oldest first.
+func (s *Store) AlertThreads(ctx context.Context, id store.AlertID) ([]store.AlertThread, error) {
+	var rows []struct {
+		Platform  string `db:"platform"`
+		Channel   string `db:"channel"`
+		Thread    string `db:"thread"`
+		CreatedAt Time   `db:"created_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT platform, channel, thread, created_at FROM alert_threads
+		WHERE alert_id = $1 ORDER BY created_at, platform, channel, thread`, int64(id)); err != nil {
+		return nil, s.fail(fmt.Sprintf("list threads of alert %d", id), err)
+	}
+	out := make([]store.AlertThread, len(rows))
+	for i, r := range rows {
+		out[i] = store.AlertThread{Alert: id, Platform: r.Platform, Channel: r.Channel, Thread: r.Thread, CreatedAt: r.CreatedAt.Time}
 	}
 	return out, nil
 }

@@ -49,6 +49,9 @@ type Store interface {
 	SetAlertStatus(ctx context.Context, id store.AlertID, to store.AlertStatus, actor, note string) (store.Alert, error)
 	SetAlertOwner(ctx context.Context, id store.AlertID, owner string) error
 	SetAlertThread(ctx context.Context, id store.AlertID, ref string) error
+	AddAlertThread(ctx context.Context, t store.AlertThread) error
+	AlertByThread(ctx context.Context, platform, channel, thread string) (store.Alert, error)
+	AlertThreads(ctx context.Context, id store.AlertID) ([]store.AlertThread, error)
 	AlertHistory(ctx context.Context, id store.AlertID) ([]store.AlertChange, error)
 
 	AddCauseNote(ctx context.Context, n store.CauseNote) (store.CauseNote, error)
@@ -111,6 +114,8 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Slots", testSlots},
 		{"Alerts", testAlerts},
 		{"CauseNotesAndComments", testNotes},
+		{"NotesFromChatAreStoredOnce", testNoteSources},
+		{"AlertThreads", testAlertThreads},
 		{"QuestionsAndFeedback", testQuestions},
 		{"Embeddings", testEmbeddings},
 		{"ConcurrentReplicas", testConcurrentReplicas},
@@ -477,6 +482,73 @@ func testNotes(t *testing.T, open Opener) {
 	c := must(s.AddComment(ctx(t), store.Comment{Alert: a.ID, Author: "ou_x", Text: "same in 华南?"}))(t)
 	if diff := cmp.Diff([]store.Comment{c}, must(s.Comments(ctx(t), a.ID))(t)); diff != "" {
 		t.Errorf("comments (-want +got):\n%s", diff)
+	}
+}
+
+func testNoteSources(t *testing.T, open Opener) {
+	clock := NewClock(T0)
+	s := open(t, clock.Now)
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	a := must2(s.RaiseAlert(ctx(t), newAlert(day, `{"region":"华东"}`)))(t)
+	b := must2(s.RaiseAlert(ctx(t), newAlert(day, `{"region":"华南"}`)))(t)
+	note := store.CauseNote{Alert: a.ID, Metric: "gmv", PeriodStart: day, PeriodEnd: day.Add(24 * time.Hour),
+		Author: "wang_fang", Text: "支付通道故障", Source: "slack:C1:1700000000.000200"}
+	first := must(s.AddCauseNote(ctx(t), note))(t)
+	clock.Add(time.Minute)
+	again := must(s.AddCauseNote(ctx(t), note))(t)
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("redelivered note: got another note (-first +again):\n%s", diff)
+	}
+	other := note
+	other.Alert = b.ID
+	must(s.AddCauseNote(ctx(t), other))(t) // the same message may not be about two alerts, but the key is per alert
+	noSource := note
+	noSource.Source = ""
+	must(s.AddCauseNote(ctx(t), noSource))(t)
+	must(s.AddCauseNote(ctx(t), noSource))(t)
+	if got := len(must(s.AlertCauseNotes(ctx(t), a.ID))(t)); got != 3 {
+		t.Errorf("got %d notes on the alert, want 3 (one from the chat message, two without a source)", got)
+	}
+	c := store.Comment{Alert: a.ID, Author: "U9", Text: "same in 华南?", Source: "slack:C1:1700000000.000300"}
+	c1 := must(s.AddComment(ctx(t), c))(t)
+	c2 := must(s.AddComment(ctx(t), c))(t)
+	if diff := cmp.Diff([]store.Comment{c1}, must(s.Comments(ctx(t), a.ID))(t)); diff != "" || c1 != c2 {
+		t.Errorf("redelivered comment (-want +got):\n%s", diff)
+	}
+}
+
+func must2[T any](v T, _ bool, err error) func(t *testing.T) T { return must(v, err) }
+
+func testAlertThreads(t *testing.T, open Opener) {
+	clock := NewClock(T0)
+	s := open(t, clock.Now)
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	a := must2(s.RaiseAlert(ctx(t), newAlert(day, `{"region":"华东"}`)))(t)
+	b := must2(s.RaiseAlert(ctx(t), newAlert(day, `{"region":"华南"}`)))(t)
+	dm := store.AlertThread{Alert: a.ID, Platform: "slack", Channel: "D1", Thread: "1700000000.000100"}
+	ch := store.AlertThread{Alert: a.ID, Platform: "slack", Channel: "C1", Thread: "1700000000.000100"}
+	check(t, s.AddAlertThread(ctx(t), dm))
+	clock.Add(time.Second)
+	check(t, s.AddAlertThread(ctx(t), ch))
+	check(t, s.AddAlertThread(ctx(t), ch)) // again: nothing changes
+	if err := s.AddAlertThread(ctx(t), store.AlertThread{Alert: b.ID, Platform: "slack", Channel: "C1", Thread: "1700000000.000100"}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("thread of another alert: got %v, want ErrConflict", err)
+	}
+	if err := s.AddAlertThread(ctx(t), store.AlertThread{Alert: a.ID, Platform: "slack"}); err == nil {
+		t.Error("thread without channel: got nil error")
+	}
+	for _, th := range []store.AlertThread{dm, ch} {
+		got, err := s.AlertByThread(ctx(t), th.Platform, th.Channel, th.Thread)
+		if err != nil || got.ID != a.ID {
+			t.Errorf("alert of %+v: got %d, %v; want %d", th, got.ID, err, a.ID)
+		}
+	}
+	if _, err := s.AlertByThread(ctx(t), "lark", "C1", "1700000000.000100"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown thread: got %v, want ErrNotFound", err)
+	}
+	dm.CreatedAt, ch.CreatedAt = T0.Truncate(time.Microsecond), T0.Add(time.Second).Truncate(time.Microsecond)
+	if diff := cmp.Diff([]store.AlertThread{dm, ch}, must(s.AlertThreads(ctx(t), a.ID))(t), cmpopts.EquateApproxTime(0)); diff != "" {
+		t.Errorf("threads (-want +got):\n%s", diff)
 	}
 }
 
