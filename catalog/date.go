@@ -182,13 +182,18 @@ func (r TimeRange) wholeMonths() (int, bool) {
 
 // Previous returns the period to compare r with (环比):
 //   - n whole months: the n months before;
-//   - a period to date, one that starts where a year, quarter, month or week starts and is shorter
-//     than it (本月至今, 本周): the same part of the previous year, quarter, month or week
+//   - a period to date of two days or more, one that starts where a year, quarter, month or week
+//     starts and is shorter than it (本月至今, 本周): the same part of the previous year, quarter,
+//     month or week
 //     (November 1-20 compares with October 1-20; Monday-Wednesday with last Monday-Wednesday);
 //   - anything else: the r.Days() days just before.
 func (r TimeRange) Previous() TimeRange {
 	if n, ok := r.wholeMonths(); ok {
 		return TimeRange{Start: r.Start.AddMonths(-n), End: r.Start}
+	}
+	if r.Days() < 2 {
+		// A single day compares with the day before, whatever period it starts.
+		return TimeRange{Start: r.Start.AddDays(-1), End: r.Start}
 	}
 	// The smallest period the range is a beginning of decides.
 	if Week.Start(r.Start) == r.Start && r.Days() < 7 {

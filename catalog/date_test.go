@@ -180,6 +180,8 @@ func TestTimeRange(t *testing.T) {
 		{"week to date compares with the same weekdays", r("2026-11-30", "2026-12-03").Previous(), r("2026-11-23", "2026-11-26")},
 		{"quarter to date", r("2026-10-01", "2026-11-21").Previous(), r("2026-07-01", "2026-08-21")},
 		{"year to date", r("2026-01-01", "2026-11-21").Previous(), r("2025-01-01", "2025-11-21")},
+		{"a single Monday compares with the Sunday before", r("2026-11-30", "2026-12-01").Previous(), r("2026-11-29", "2026-11-30")},
+		{"a single first of the month compares with the day before", r("2026-12-01", "2026-12-02").Previous(), r("2026-11-30", "2026-12-01")},
 		{"the smallest period decides: January to date is a month to date", r("2026-01-01", "2026-01-21").Previous(), r("2025-12-01", "2025-12-21")},
 		{"days not starting a period are the days just before", r("2026-11-04", "2026-11-07").Previous(), r("2026-11-01", "2026-11-04")},
 		{"previous month-to-month not on the first", r("2026-03-15", "2026-04-15").Previous(), r("2026-02-12", "2026-03-15")},
