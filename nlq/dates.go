@@ -1,6 +1,9 @@
 package nlq
 
 import (
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/metricbot/metricbot/catalog"
@@ -52,10 +55,84 @@ func sp(t []rune, i int) int {
 	return i
 }
 
-// dates resolves date expressions against today, the current date in the catalog's time zone.
+// dates resolves date expressions against today, the current date in the catalog's time zone,
+// and the catalog's named events.
 type dates struct {
-	today catalog.Date
+	today  catalog.Date
+	events []eventName
 }
+
+// eventName is one normalised name of a catalog event (its name, or a label).
+type eventName struct {
+	key []rune
+	ev  *catalog.Event
+}
+
+// eventNames indexes the names and labels of the catalog's events, longest first. A Latin label
+// is also indexed without its apostrophes (Singles' Day, singles day).
+func eventNames(evs []*catalog.Event) []eventName {
+	var out []eventName
+	seen := map[string]bool{}
+	for _, ev := range evs {
+		for _, s := range []string{ev.Name, ev.Label.ZH, ev.Label.EN} {
+			n := string(normalizeQuestion(s))
+			for _, k := range []string{n, strings.ReplaceAll(n, "'", "")} {
+				if len([]rune(k)) < 2 || seen[k] {
+					continue
+				}
+				seen[k] = true
+				out = append(out, eventName{key: []rune(k), ev: ev})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].key) > len(out[j].key) })
+	return out
+}
+
+// event reads the name of a catalog event at i. The event means its days in the most recent
+// occurrence that has started (clipped to today inclusive): on 2026-12-01 the yearly 双11 is
+// 2026-11-11, on 2026-11-05 it is 2025-11-11.
+func (d dates) event(t []rune, i int) (catalog.TimeRange, int) {
+	for _, e := range d.events {
+		n := len(e.key)
+		if i+n > len(t) || string(t[i:i+n]) != string(e.key) {
+			continue
+		}
+		if isLatin(t[i]) && !wordStart(t, i) || isLatin(t[i+n-1]) && !wordEnd(t, i+n) {
+			continue
+		}
+		if r, ok := d.eventRange(e.ev); ok {
+			return r, n
+		}
+	}
+	return catalog.TimeRange{}, 0
+}
+
+// eventRange returns the days of the most recent occurrence of ev that has started.
+func (d dates) eventRange(ev *catalog.Event) (catalog.TimeRange, bool) {
+	days := max(ev.Days, 1)
+	if start, err := catalog.ParseDate(ev.Date); err == nil {
+		if start.After(d.today) {
+			return catalog.TimeRange{}, false
+		}
+		return d.soFar(catalog.TimeRange{Start: start, End: start.AddDays(days)}), true
+	}
+	ms, ds, ok := strings.Cut(ev.Date, "-")
+	m, err1 := strconv.Atoi(ms)
+	day, err2 := strconv.Atoi(ds)
+	if !ok || err1 != nil || err2 != nil {
+		return catalog.TimeRange{}, false
+	}
+	r := d.recent(func(y int) catalog.TimeRange {
+		r, _ := daySpan(y, m, day)
+		r.End = r.Start.AddDays(days)
+		return r
+	})
+	return r, r.Valid()
+}
+
+// sameDay is the words that, right after a date, mean "that day" (双11当天, 6月18日当天).
+var sameDay = []string{"当天", "当日", "那天", "那一天", "这天", "这一天", "on the day"}
 
 func (d dates) tomorrow() catalog.Date { return d.today.AddDays(1) }
 
@@ -138,6 +215,17 @@ func init() {
 			return catalog.TimeRange{Start: start, End: end}
 		}
 	}
+	// before returns the one whole unit that ended n units before the current one began:
+	// 上上周 is before(Week, 1), the week before last week.
+	before := func(g catalog.Grain, n int) func(d dates) catalog.TimeRange {
+		return func(d dates) catalog.TimeRange {
+			end := g.Start(d.today)
+			for range n {
+				end = g.Start(end.AddDays(-1))
+			}
+			return catalog.TimeRange{Start: g.Start(end.AddDays(-1)), End: end}
+		}
+	}
 	add := func(f func(d dates) catalog.TimeRange, words ...string) {
 		for _, w := range words {
 			fixedDates[w] = f
@@ -161,7 +249,12 @@ func init() {
 	add(previous(catalog.Quarter, 1), "上季度", "上个季度", "上一季度", "上季", "上一个季度", "last quarter", "previous quarter", "prior quarter")
 	add(current(catalog.Year), "今年", "本年", "本年度", "今年以来", "年初至今", "今年至今", "this year", "year to date", "ytd", "this year so far")
 	add(previous(catalog.Year, 1), "去年", "上一年", "上年", "去年全年", "last year", "previous year", "prior year")
-	add(previous(catalog.Year, 2), "前年")
+	add(before(catalog.Year, 1), "前年")
+	add(day(-3), "大前天", "大前日")
+	add(before(catalog.Week, 1), "上上周", "上上星期", "上上个星期", "上上个周", "上上一周", "the week before last", "week before last")
+	add(before(catalog.Month, 1), "上上月", "上上个月", "上上一个月", "the month before last", "month before last")
+	add(before(catalog.Quarter, 1), "上上季度", "上上个季度", "上上季", "the quarter before last", "quarter before last")
+	add(before(catalog.Year, 2), "大前年")
 }
 
 // yearSpec reads a year at i: 2024年, 24年, 今年, 去年, 前年, or (bare) 2024 / 2024年度. It returns
@@ -293,6 +386,9 @@ func (d dates) atom(t []rune, i int) (catalog.TimeRange, int, bool) {
 		if n > bestN && r.Valid() {
 			best, bestN, bare = r, n, b
 		}
+	}
+	if r, n := d.event(t, i); n > 0 {
+		try(r, n, false)
 	}
 	// Fixed words.
 	for k := 1; k <= 28 && i+k <= len(t); k++ {
@@ -487,6 +583,27 @@ func (d dates) lastN(t []rune, i int) (catalog.TimeRange, int) {
 // match reads a full date expression at i: an atom, "since" forms (自6月以来, 6月至今, since June)
 // and ranges (3月到5月, from March to May, 2024-01-01~2024-03-31).
 func (d dates) match(t []rune, i int) (catalog.TimeRange, int, bool) {
+	r, n, bare := d.match1(t, i)
+	if n > 0 && !bare && (r.Days() == 1 || d.isEvent(t, i)) {
+		j := sp(t, i+n)
+		if k := litAny(t, j, sameDay...); k > 0 {
+			n = j + k - i
+		}
+	}
+	return r, n, bare
+}
+
+// isEvent reports whether a catalog event is named at i.
+func (d dates) isEvent(t []rune, i int) bool {
+	_, n := d.event(t, i)
+	return n > 0
+}
+
+// match1 is match without the "that day" suffix.
+func (d dates) match1(t []rune, i int) (catalog.TimeRange, int, bool) {
+	if r, n := d.event(t, i); n > 0 {
+		return r, n, false
+	}
 	if r := t[i]; isHan(r) && !dateHan[r] || isLatin(r) && !wordStart(t, i) {
 		return catalog.TimeRange{}, 0, false
 	}

@@ -2,6 +2,8 @@ package nlq
 
 import (
 	"testing"
+
+	"github.com/metricbot/metricbot/catalog"
 )
 
 func TestDates(t *testing.T) {
@@ -68,6 +70,14 @@ func TestDates(t *testing.T) {
 		{"from march to may", "2026-03-01", "2026-06-01"},
 		{"去年3月", "2025-03-01", "2025-04-01"},
 		{"去年q4", "2025-10-01", "2026-01-01"},
+		{"前年", "2024-01-01", "2025-01-01"},
+		{"大前年", "2023-01-01", "2024-01-01"},
+		{"大前天", "2026-11-28", "2026-11-29"},
+		{"上上周", "2026-11-16", "2026-11-23"},
+		{"the week before last", "2026-11-16", "2026-11-23"},
+		{"上上个月", "2026-10-01", "2026-11-01"},
+		{"上上季度", "2026-04-01", "2026-07-01"},
+		{"3月5日当天", "2026-03-05", "2026-03-06"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -123,5 +133,43 @@ func TestAmount(t *testing.T) {
 		if n != len(normalizeQuestion(tt.in)) || got != tt.want {
 			t.Errorf("amount(%q) = %v (read %d), want %v", tt.in, got, n, tt.want)
 		}
+	}
+}
+
+func TestEvents(t *testing.T) {
+	evs := []*catalog.Event{
+		{Name: "double_11", Label: catalog.Text{ZH: "双11", EN: "Singles' Day"}, Date: "11-11"},
+		{Name: "launch", Label: catalog.Text{EN: "launch week"}, Date: "2026-09-14", Days: 5},
+		{Name: "later", Label: catalog.Text{EN: "future fair"}, Date: "2027-03-01"},
+	}
+	tests := []struct {
+		today, in  string
+		start, end string // end exclusive; empty when no date is read
+	}{
+		{"2026-12-01", "双11", "2026-11-11", "2026-11-12"},
+		{"2026-12-01", "双11当天", "2026-11-11", "2026-11-12"},
+		{"2026-11-05", "双11", "2025-11-11", "2025-11-12"}, // not yet this year
+		{"2026-12-01", "singles' day", "2026-11-11", "2026-11-12"},
+		{"2026-12-01", "singles day", "2026-11-11", "2026-11-12"},
+		{"2026-12-01", "double 11", "2026-11-11", "2026-11-12"},
+		{"2026-12-01", "launch week", "2026-09-14", "2026-09-19"},
+		{"2026-09-15", "launch week", "2026-09-14", "2026-09-16"}, // running: up to today
+		{"2026-12-01", "future fair", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in+"@"+tt.today, func(t *testing.T) {
+			ds := dates{today: d(tt.today), events: eventNames(evs)}
+			in := normalizeQuestion(tt.in)
+			got, n, _ := ds.match(in, 0)
+			if tt.start == "" {
+				if n != 0 {
+					t.Fatalf("match(%q) = %v, want no date", tt.in, got)
+				}
+				return
+			}
+			if want := rng(tt.start, tt.end); n != len(in) || got != want {
+				t.Errorf("match(%q) = %v (read %d/%d), want %v", tt.in, got, n, len(in), want)
+			}
+		})
 	}
 }

@@ -45,6 +45,8 @@ type dict struct {
 	fuzzy map[int][]fuzzyTerm
 	// metricKeys are the metric terms, sorted, for prefix search.
 	metricKeys []string
+	// short are the three-letter Latin catalog terms, for shortTypo.
+	short []string
 }
 
 func newDict() *dict {
@@ -72,6 +74,9 @@ func (d *dict) add(term string, e entry) {
 			copy(ls[i+1:], ls[i:])
 			ls[i] = n
 			d.lens[rs[0]] = ls
+		}
+		if e.kind != entKeyword && latinTerm(key) && n == 3 {
+			d.short = append(d.short, key)
 		}
 		if e.kind != entKeyword && latinTerm(key) && n >= 4 {
 			d.fuzzy[n] = append(d.fuzzy[n], fuzzyTerm{key: key, n: n, mask: runeMask(key), words: strings.Count(key, " ") + 1})
@@ -193,6 +198,28 @@ func (d *dict) closest(s string) ([]entry, int) {
 		return nil, 0
 	}
 	return d.terms[best], bestD
+}
+
+// shortTypo returns the entries of the one three-letter Latin catalog term that s (three letters)
+// misspells by one substituted letter or two swapped neighbours (gvm -> gmv), or nil when no term
+// or more than one is that close.
+func (d *dict) shortTypo(s string) []entry {
+	if len(s) != 3 || !latinTerm(s) {
+		return nil
+	}
+	found := ""
+	for _, k := range d.short {
+		if catalog.Distance(s, k) == 1 {
+			if found != "" && found != k {
+				return nil
+			}
+			found = k
+		}
+	}
+	if found == "" {
+		return nil
+	}
+	return catalogEntries(d.terms[found])
 }
 
 // withPrefix returns the metric terms that start with p.

@@ -36,6 +36,7 @@ type state struct {
 	strongDef  bool
 	defineDim  string
 	follow     bool
+	add        bool // 再加个: the metrics named are added to the previous ones
 	only       bool
 	fuzzy      bool
 	notes      []string
@@ -105,6 +106,8 @@ func (s *state) read() {
 				s.strongDef = s.strongDef || t.kw.strong
 			case kwFollow:
 				s.follow, s.used[i] = true, true
+			case kwAdd:
+				s.follow, s.add, s.used[i] = true, true, true
 			case kwOnly:
 				s.only, s.used[i] = true, true
 			case kwGrain:
@@ -160,7 +163,7 @@ func (s *state) readMetrics() {
 			continue
 		}
 		mixed := hasKind(t.entries, entValue) || hasKind(t.entries, entDimension)
-		if mixed && pure {
+		if mixed && pure && !s.listedWithMetric(i) {
 			continue
 		}
 		var names []string
@@ -182,6 +185,25 @@ func (s *state) readMetrics() {
 			s.metrics = append(s.metrics, names[0])
 		}
 	}
+}
+
+// listedWithMetric reports whether the term at i is joined by a list word (和, and, 、) to a term
+// that names only metrics: in "new customers and active customers" both are metrics.
+func (s *state) listedWithMetric(i int) bool {
+	pureMetric := func(j int) bool {
+		if j < 0 || j >= len(s.toks) || s.toks[j].kind != tTerm {
+			return false
+		}
+		es := s.toks[j].entries
+		return hasKind(es, entMetric) && !hasKind(es, entValue) && !hasKind(es, entDimension)
+	}
+	if j := s.prevMeaningful(i); s.isKw(j, kwAnd) && pureMetric(s.prevMeaningful(j)) {
+		return true
+	}
+	if j := s.nextMeaningful(i); s.isKw(j, kwAnd) && pureMetric(s.nextMeaningful(j)) {
+		return true
+	}
+	return false
 }
 
 // dimUse reports whether a term token that names both a dimension and a value is used as the
@@ -339,6 +361,11 @@ func (s *state) readDimensions() {
 				qualifier = true
 			}
 		}
+		// A dimension right after a value is the value's head noun (线上渠道, online channels): a
+		// filter, not a breakdown, unless a ranking or "which" needs something to group by.
+		if _, ok := s.valueToks[i-1]; ok && i > 0 && t.start-s.toks[i-1].end <= 1 && !s.ranked() && !breakdownTerm(t.text) {
+			qualifier = true
+		}
 		if qualifier {
 			continue
 		}
@@ -349,6 +376,27 @@ func (s *state) readDimensions() {
 			s.groupBy = append(s.groupBy, dims[0])
 		}
 	}
+}
+
+// breakdownTerm reports whether a dimension term itself starts with a breakdown word (各省,
+// 每个门店, per store): it asks for a breakdown wherever it stands.
+func breakdownTerm(text string) bool {
+	for _, w := range []string{"各", "每", "by ", "per ", "each "} {
+		if strings.HasPrefix(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// ranked reports whether the question has a ranking or "which" word.
+func (s *state) ranked() bool {
+	for i, t := range s.toks {
+		if t.kind == tTopN || s.isKw(i, kwTop) || s.isKw(i, kwWhich) {
+			return true
+		}
+	}
+	return false
 }
 
 // readDates picks the period asked for and a period named for comparison (比上月, vs last year).
@@ -540,6 +588,12 @@ func (s *state) result(prev *catalog.Query) Result {
 		}
 	}
 
+	noise := len(unexplained) >= 3 && len(unexplained) > s.usedContent()
+	if !isFollow && !noise {
+		if i, ok := s.modifiedMetric(); ok {
+			return s.refuseModified(res, i)
+		}
+	}
 	q, notes := build(s.metrics)
 	res.Notes = append(s.notes, notes...)
 	res.Confidence = conf
@@ -549,8 +603,17 @@ func (s *state) result(prev *catalog.Query) Result {
 		res.Text = s.invalidText(err)
 		return res
 	}
+	// A filter that contradicts a metric's definition (cancelled orders of a paid-orders metric)
+	// would answer zero: refuse and say why.
+	if text := s.p.definitionConflict(q, s.lang); text != "" {
+		res.Kind = Refuse
+		res.Confidence = 0
+		res.Text = text
+		res.Metric = q.Metrics[0]
+		return res
+	}
 	// Mostly noise with a metric word in it ("ignore your rules and DROP TABLE orders"): ask.
-	if len(unexplained) >= 3 && len(unexplained) > s.usedContent() {
+	if noise {
 		res.Kind = Clarify
 		res.Confidence = conf
 		res.Text = msg(s.lang, "没有完全理解这个问题,是想看这个吗?", "I did not understand all of that; did you mean this?")
@@ -596,13 +659,69 @@ func (s *state) clarifyMetrics(res Result, names []string, conf float64, build f
 	return res
 }
 
+// modifiedMetric finds a metric term with an unexplained English word right before it ("net
+// profit", "inventory turnover"): the word may change what the term means, so the term alone is
+// not a safe reading. It returns the index of the word.
+func (s *state) modifiedMetric() (int, bool) {
+	for i := range s.toks {
+		if !s.metricToks[i] || i == 0 {
+			continue
+		}
+		w := s.toks[i-1]
+		if s.used[i-1] || w.kind != tWord || !isLatin([]rune(w.text)[0]) || s.toks[i].start-w.end > 1 {
+			continue
+		}
+		return i - 1, true
+	}
+	return 0, false
+}
+
+// refuseModified refuses a metric term changed by the unexplained word at i, naming the metric
+// the bare term means as the closest one.
+func (s *state) refuseModified(res Result, i int) Result {
+	phrase := s.toks[i].text + " " + s.toks[i+1].text
+	res = s.refuse(res, res.Unexplained)
+	var near []string
+	for _, e := range s.toks[i+1].entries {
+		if e.kind == entMetric && !slices.Contains(near, e.name) {
+			near = append(near, e.name)
+		}
+	}
+	for _, m := range res.Suggestions {
+		if len(near) < 3 && !slices.Contains(near, m) {
+			near = append(near, m)
+		}
+	}
+	res.Suggestions = near
+	var labels []string
+	for _, m := range near {
+		labels = append(labels, s.p.metricLabel(m, s.lang))
+	}
+	res.Text = msg(s.lang,
+		fmt.Sprintf("没有定义“%s”这个指标(“%s”不是已定义指标的一部分)。最接近的指标:%s", phrase, s.toks[i].text, strings.Join(labels, "、")),
+		fmt.Sprintf("No defined metric is %q (%q is not part of a defined metric). Closest metrics: %s", phrase, s.toks[i].text, strings.Join(labels, ", ")))
+	return res
+}
+
 // prefixMetrics returns the metrics, in catalog order, with a name that starts with an unexplained
-// CJK word of two or more characters (or a shorter start of it).
+// CJK word of two or more characters (or a shorter start of it), or whose name's first word is an
+// unexplained English word (gross -> gross profit, gross margin).
 func (s *state) prefixMetrics(words []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, w := range words {
 		rs := []rune(w)
+		if len(rs) >= 2 && latinTerm(w) && !strings.Contains(w, " ") {
+			for _, key := range s.p.dict.withPrefix(w + " ") {
+				for _, e := range s.p.dict.terms[key] {
+					if e.kind == entMetric && !seen[e.name] {
+						seen[e.name] = true
+						out = append(out, e.name)
+					}
+				}
+			}
+			continue
+		}
 		if len(rs) < 2 || !isHan(rs[0]) {
 			continue
 		}
@@ -797,6 +916,14 @@ func (s *state) defaultRange(metrics []string, notes *[]string) catalog.TimeRang
 	if len(metrics) > 0 {
 		if m, ok := s.p.c.Metric(metrics[0]); ok {
 			period = m.DefaultPeriod
+			if implied := cumulativePeriod(m); period == "" && implied != "" {
+				// 本月累计销售额, GMV MTD: the metric's window names the period.
+				r, _ := s.ds.period(implied)
+				*notes = append(*notes, msg(s.lang,
+					fmt.Sprintf("%s按累计窗口取%s(%s)", s.p.metricLabel(m.Name, s.lang), map[string]string{"this_month": "本月至今", "this_year": "今年至今"}[implied], rangeText(r, s.lang)),
+					fmt.Sprintf("%s: %s (%s)", s.p.metricLabel(m.Name, s.lang), map[string]string{"this_month": "month to date", "this_year": "year to date"}[implied], rangeText(r, s.lang))))
+				return r
+			}
 		}
 	}
 	r, ok := s.ds.period(period)
@@ -808,6 +935,21 @@ func (s *state) defaultRange(metrics []string, notes *[]string) catalog.TimeRang
 		fmt.Sprintf("未指定时间,使用默认时间范围 %s(%s)", period, rangeText(r, s.lang)),
 		fmt.Sprintf("no period given: used the default period %s (%s)", strings.ReplaceAll(period, "_", " "), rangeText(r, s.lang))))
 	return r
+}
+
+// cumulativePeriod returns the period a cumulative metric's window implies when no period is
+// named: this_month for a month-to-date window, this_year for a year-to-date one, else "".
+func cumulativePeriod(m *catalog.Metric) string {
+	if m.Type != catalog.Cumulative {
+		return ""
+	}
+	switch m.Window {
+	case catalog.MonthToDate:
+		return "this_month"
+	case catalog.YearToDate:
+		return "this_year"
+	}
+	return ""
 }
 
 // DefaultPeriod is the period used when neither the question nor the metric names one.
@@ -839,6 +981,14 @@ func (s *state) applyFollowUp(prev *catalog.Query, metrics []string) (*catalog.Q
 	if len(metrics) > 0 {
 		old := q.Metrics
 		q.Metrics = slices.Clone(metrics)
+		if s.add {
+			q.Metrics = slices.Clone(old)
+			for _, m := range metrics {
+				if !slices.Contains(q.Metrics, m) {
+					q.Metrics = append(q.Metrics, m)
+				}
+			}
+		}
 		var hv []catalog.Having
 		for _, h := range q.Having {
 			if slices.Contains(q.Metrics, h.Metric) {
@@ -858,6 +1008,9 @@ func (s *state) applyFollowUp(prev *catalog.Query, metrics []string) (*catalog.Q
 				if m, ok := s.p.c.Metric(name); ok && !m.Additive() {
 					q.Share = false
 				}
+			}
+			if !q.Share {
+				notes = append(notes, msg(s.lang, "占比只适用于可加总的指标,已忽略", "share of total needs an additive metric: left out"))
 			}
 		}
 	}

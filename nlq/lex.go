@@ -1,6 +1,7 @@
 package nlq
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/metricbot/metricbot/catalog"
@@ -26,6 +27,7 @@ const (
 	kwCmp                        // comparison with a number before it (超过, more than)
 	kwCmpAfter                   // comparison with a number after it (以上, or more)
 	kwDefine                     // question about a definition (怎么算, what does ... mean)
+	kwAdd                        // adds metrics to the previous question's (再加个, also add)
 )
 
 // keyword is the meaning of a generic word or phrase. Keywords are the parser's only built-in
@@ -71,6 +73,11 @@ func init() {
 	grain(catalog.Day, "每天", "每日", "按天", "按日", "分天", "逐日", "日度", "每一天", "daily", "by day", "per day", "each day", "day by day", "by date")
 	grain(catalog.Week, "每周", "按周", "分周", "逐周", "周度", "每星期", "weekly", "by week", "per week", "each week", "week by week")
 	grain(catalog.Month, "每月", "按月", "分月", "逐月", "月度", "每个月", "按月份", "monthly", "by month", "per month", "each month", "month by month")
+	grain(catalog.Day, "各天", "各日", "各个日期")
+	grain(catalog.Week, "各周", "各个周", "各星期")
+	grain(catalog.Month, "各月", "各个月", "各月份", "各个月份")
+	grain(catalog.Quarter, "各季度", "各个季度", "各季")
+	grain(catalog.Year, "各年", "各年度", "各个年度", "历年")
 	grain(catalog.Quarter, "每季度", "按季度", "分季度", "逐季", "每个季度", "quarterly", "by quarter", "per quarter", "each quarter")
 	grain(catalog.Year, "每年", "按年", "分年", "逐年", "年度", "yearly", "annually", "annual", "by year", "per year", "each year")
 	kw(&keyword{kind: kwTrend}, "趋势", "走势", "变化", "变化趋势", "曲线", "波动", "trend", "trends", "over time", "trending", "timeline", "time series")
@@ -96,7 +103,8 @@ func init() {
 		"quarter over quarter", "period over period", "previous period", "prior period", "the previous period",
 		"the prior period", "the period before", "the week before", "the month before", "the day before",
 		"the quarter before", "the previous week", "the previous month", "the prior week", "the prior month",
-		"上期", "前一期", "比上期", "较上期", "上一期", "环比增长", "环比变化", "增长", "growth", "change", "changed")
+		"上期", "前一期", "比上期", "较上期", "上一期", "前一天", "前一日", "前一周", "前一个星期", "前一个月", "前一月",
+		"前一个季度", "前一季度", "前一季", "环比增长", "环比变化", "增长", "growth", "change", "changed")
 	kw(&keyword{kind: kwVs}, "比", "相比", "对比", "比较", "较", "相较", "比起", "vs", "vs.", "versus",
 		"compared to", "compared with", "compare", "compared", "against", "relative to")
 	kw(&keyword{kind: kwShare}, "占比", "份额", "比重", "占", "构成", "贡献", "占多少", "贡献占比", "share",
@@ -122,10 +130,15 @@ func init() {
 	kw(&keyword{kind: kwCmpAfter, cmp: catalog.LTE}, "以下", "及以下", "或以下", "or less", "and below", "or below")
 	kw(&keyword{kind: kwDefine, strong: true}, "怎么算", "怎么算的", "是怎么算的", "怎么计算", "如何计算", "怎么定义",
 		"如何定义", "计算公式", "公式", "口径", "定义", "什么意思", "啥意思", "是什么意思", "指什么", "含义", "解释",
-		"谁负责", "负责人", "谁管", "归谁管", "由谁负责", "计算方式", "计算方法", "算法", "mean", "means", "meaning",
+		"谁负责", "负责人", "谁管", "归谁管", "由谁负责", "计算方式", "计算方法", "算法", "怎么统计", "怎么统计的",
+		"是怎么统计的", "如何统计", "统计口径", "怎么算出来的", "统计方法", "统计方式", "怎么来的",
+		"how do you count", "how do you measure", "how do you define", "how do we count", "how do we calculate",
+		"how do we measure", "how is it calculated", "counted", "measured", "mean", "means", "meaning",
 		"definition", "define", "defined", "calculated", "computed", "formula", "who owns", "owner", "owns",
 		"who is responsible for", "responsible for", "explain", "how is", "how do you calculate", "calculate")
 	kw(&keyword{kind: kwDefine}, "是什么", "是啥", "what is", "what's the")
+	kw(&keyword{kind: kwAdd}, "再加", "再加个", "再加上", "再加一个", "加个", "加一个", "也加上", "add",
+		"also add", "add in", "also show", "also include", "include")
 }
 
 // tokKind is the kind of a lexed token.
@@ -224,6 +237,9 @@ func (p *Parser) lex(tx text, ds dates) []token {
 			if isLatin(t[i]) && an > 0 && !wordEnd(t, i+an) && t[i+an-1] != '%' {
 				an = 0
 			}
+			if an > 0 && !scaled && num == float64(int(num)) {
+				an += measureWord(t, i+an)
+			}
 		}
 		best := max(dn, rn, tl, an)
 		tok := token{start: i}
@@ -266,31 +282,59 @@ func (p *Parser) lex(tx text, ds dates) []token {
 	return p.fixTypos(toks)
 }
 
+// measureWord returns the length of a Chinese measure word at i (3家门店, 5个城市, 10名), which
+// makes the number before it a count of the thing named next. 个 before a time unit (3个月) is
+// part of a period, not a measure word.
+func measureWord(t []rune, i int) int {
+	if i >= len(t) {
+		return 0
+	}
+	switch t[i] {
+	case '家', '名', '位', '款', '条', '种', '只', '座':
+		return 1
+	case '个':
+		if i+1 < len(t) && strings.ContainsRune("月季星礼小工周", t[i+1]) {
+			return 0
+		}
+		return 1
+	}
+	return 0
+}
+
 // fixTypos replaces runs of unknown Latin words with the catalog terms they nearly spell: first a
 // plural or singular form, then the nearest term within the edit distance allowed for its length.
 func (p *Parser) fixTypos(toks []token) []token {
 	out := toks[:0:0]
 	for i := 0; i < len(toks); i++ {
 		tk := toks[i]
+		if tk.kind == tWord && isHan([]rune(tk.text)[0]) {
+			out = append(out, p.fixHan(tk)...)
+			continue
+		}
 		if tk.kind != tWord || !isLatin([]rune(tk.text)[0]) {
 			out = append(out, tk)
 			continue
 		}
 		matched := false
+		// A term right before the unknown words may be the start of a longer term they misspell
+		// ("new custmers" is new customers, not the value "new" and customers).
+		if k := len(out) - 1; k >= 0 && out[k].kind == tTerm && !out[k].fuzzy && tk.start-out[k].end == 1 && latinTerm(out[k].text) {
+			for n := 3; n >= 1 && !matched; n-- {
+				words, ok := p.wordRun(toks, i, n)
+				if !ok {
+					continue
+				}
+				phrase := out[k].text + " " + joinWords(words)
+				if es, _ := p.dict.closest(phrase); len(catalogEntries(es)) > 0 {
+					out[k] = token{kind: tTerm, start: out[k].start, end: toks[i+n-1].end, text: phrase, entries: catalogEntries(es), fuzzy: true}
+					i += n - 1
+					matched = true
+				}
+			}
+		}
 		// Try the longest run of unknown words first (up to three).
 		for n := 3; n >= 1 && !matched; n-- {
-			if i+n > len(toks) {
-				continue
-			}
-			words := make([]string, 0, n)
-			ok := true
-			for k := i; k < i+n; k++ {
-				if toks[k].kind != tWord || (k > i && toks[k].start != toks[k-1].end+1) {
-					ok = false
-					break
-				}
-				words = append(words, toks[k].text)
-			}
+			words, ok := p.wordRun(toks, i, n)
 			if !ok {
 				continue
 			}
@@ -305,6 +349,10 @@ func (p *Parser) fixTypos(toks []token) []token {
 			if es == nil {
 				es = catalogEntries(p.dict.closestEntries(phrase))
 			}
+			// A short word right before a term modifies it ("net profit") rather than misspells one.
+			if es == nil && n == 1 && !(i+1 < len(toks) && toks[i+1].kind == tTerm && toks[i+1].start-tk.end <= 1) {
+				es = p.dict.shortTypo(phrase)
+			}
 			if len(es) > 0 {
 				out = append(out, token{kind: tTerm, start: tk.start, end: toks[i+n-1].end, text: phrase, entries: es, fuzzy: true})
 				i += n - 1
@@ -316,6 +364,87 @@ func (p *Parser) fixTypos(toks []token) []token {
 		}
 	}
 	return out
+}
+
+// wordRun returns the n unknown Latin words starting at toks[i], if they follow one another with
+// single spaces.
+func (p *Parser) wordRun(toks []token, i, n int) ([]string, bool) {
+	if i+n > len(toks) {
+		return nil, false
+	}
+	words := make([]string, 0, n)
+	for k := i; k < i+n; k++ {
+		if toks[k].kind != tWord || !isLatin([]rune(toks[k].text)[0]) || (k > i && toks[k].start != toks[k-1].end+1) {
+			return nil, false
+		}
+		words = append(words, toks[k].text)
+	}
+	return words, true
+}
+
+// fixHan reads an unknown run of CJK characters as a catalog term of three or more characters
+// with one character after the first mistyped (销绣额 -> 销售额), when exactly one term is that
+// close. The longest such term wins; the characters around it stay unknown. Runs longer than
+// twelve characters are noise, not typos, and are left alone.
+func (p *Parser) fixHan(tk token) []token {
+	rs := []rune(tk.text)
+	if len(rs) < 3 || len(rs) > 12 || len(p.hanFuzzy) == 0 {
+		return []token{tk}
+	}
+	for n := len(rs); n >= 3; n-- {
+		for a := 0; a+n <= len(rs); a++ {
+			var found []string
+			w := slices.Clone(rs[a : a+n])
+			// Not the first character: a different first character is a modifier that changes
+			// the term (净利润 is not 毛利润), not a typo.
+			for k := 1; k < len(w); k++ {
+				r := w[k]
+				w[k] = '?'
+				for _, key := range p.hanFuzzy[string(w)] {
+					if !slices.Contains(found, key) {
+						found = append(found, key)
+					}
+				}
+				w[k] = r
+			}
+			if len(found) != 1 {
+				continue
+			}
+			var out []token
+			if a > 0 {
+				out = append(out, token{kind: tWord, start: tk.start, end: tk.start + a, text: string(rs[:a])})
+			}
+			out = append(out, token{kind: tTerm, start: tk.start + a, end: tk.start + a + n, text: found[0],
+				entries: catalogEntries(p.dict.terms[found[0]]), fuzzy: true})
+			if a+n < len(rs) {
+				out = append(out, token{kind: tWord, start: tk.start + a + n, end: tk.end, text: string(rs[a+n:])})
+			}
+			return out
+		}
+	}
+	return []token{tk}
+}
+
+// addHanFuzzy indexes a CJK catalog term of three or more characters under each of its forms with
+// one character blanked, for fixHan.
+func (p *Parser) addHanFuzzy(term string) {
+	rs := []rune(catalog.Normalize(term))
+	if len(rs) < 3 {
+		return
+	}
+	for _, r := range rs {
+		if !isHan(r) {
+			return
+		}
+	}
+	key := string(rs)
+	for k := range rs {
+		w := slices.Clone(rs)
+		w[k] = '?'
+		if l := p.hanFuzzy[string(w)]; !slices.Contains(l, key) {
+			p.hanFuzzy[string(w)] = append(l, key)
+		}
+	}
 }
 
 func (d *dict) closestEntries(s string) []entry {

@@ -87,21 +87,24 @@ type Options struct {
 // It is immutable once built and safe for concurrent use; build a new one when the catalog or the
 // warehouse's values change.
 type Parser struct {
-	c       *catalog.Catalog
-	dict    *dict
-	log     *slog.Logger
-	now     func() time.Time
-	max     int
-	order   map[string]int     // metric and dimension catalog order
-	byRune  map[rune][]int32   // CJK rune -> metrics whose names use it, for suggestions
-	enWords map[string][]int32 // English word -> metrics whose names use it, for suggestions
+	c        *catalog.Catalog
+	dict     *dict
+	log      *slog.Logger
+	now      func() time.Time
+	max      int
+	order    map[string]int      // metric and dimension catalog order
+	byRune   map[rune][]int32    // CJK rune -> metrics whose names use it, for suggestions
+	enWords  map[string][]int32  // English word -> metrics whose names use it, for suggestions
+	events   []eventName         // the catalog's event names, longest first
+	hanFuzzy map[string][]string // CJK term with one rune blanked -> the terms, for typo tolerance
 }
 
 // New builds a parser for c, reading every categorical dimension's values from src (which may be
 // nil). It fails only when src fails.
 func New(ctx context.Context, c *catalog.Catalog, src ValueSource, opts Options) (*Parser, error) {
 	p := &Parser{c: c, dict: newDict(), log: opts.Logger, now: opts.Now, max: opts.MaxRunes,
-		order: map[string]int{}, byRune: map[rune][]int32{}, enWords: map[string][]int32{}}
+		order: map[string]int{}, byRune: map[rune][]int32{}, enWords: map[string][]int32{},
+		events: eventNames(c.Events), hanFuzzy: map[string][]string{}}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -116,6 +119,7 @@ func New(ctx context.Context, c *catalog.Catalog, src ValueSource, opts Options)
 		e := entry{kind: entMetric, name: m.Name}
 		for _, s := range metricTerms(m) {
 			p.dict.add(s, e)
+			p.addHanFuzzy(s)
 			for _, r := range catalog.Normalize(s) {
 				if isHan(r) {
 					if l := p.byRune[r]; len(l) == 0 || l[len(l)-1] != int32(i) {
@@ -137,6 +141,7 @@ func New(ctx context.Context, c *catalog.Catalog, src ValueSource, opts Options)
 		e := entry{kind: entDimension, name: d.Name}
 		for _, s := range append([]string{d.Name, d.Label.ZH, d.Label.EN}, d.Synonyms...) {
 			p.dict.add(s, e)
+			p.addHanFuzzy(s)
 		}
 		for _, v := range d.Values {
 			ve := entry{kind: entValue, name: d.Name, value: v.Value}
@@ -247,7 +252,7 @@ func (p *Parser) Parse(question string, conv Context) Result {
 	if p.c.Location != nil {
 		now = now.In(p.c.Location)
 	}
-	ds := dates{today: catalog.DateOf(now)}
+	ds := dates{today: catalog.DateOf(now), events: p.events}
 	tx := newText(question)
 	toks := p.lex(tx, ds)
 	r := p.interpret(toks, ds, conv.Previous, lang)
