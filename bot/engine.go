@@ -63,6 +63,15 @@ type Options struct {
 	// NoteAuthors are catalog owner ids whose replies in any alert's thread are cause notes,
 	// besides the owners of the metric and of its parent.
 	NoteAuthors []string
+	// Subscriptions, if set, answers digest subscription commands ("订阅 销售额 每天 9:00")
+	// before a message is read as a question.
+	Subscriptions SubscriptionCommands
+}
+
+// SubscriptionCommands answers subscription commands; ok is false when m is not one.
+// *digest.Chat implements it.
+type SubscriptionCommands interface {
+	Handle(ctx context.Context, m Message, lang string) (r Reply, ok bool, err error)
 }
 
 // Observer is told about answered questions.
@@ -270,6 +279,18 @@ func (e *Engine) message(ctx context.Context, m Message, out Responder) {
 	if cmd, ok := command(text); ok {
 		e.reply(ctx, out, e.runCommand(ctx, cmd, text, lang, conv))
 		return
+	}
+	if e.opts.Subscriptions != nil {
+		r, ok, err := e.opts.Subscriptions.Handle(ctx, m, lang)
+		if err != nil {
+			ref := answer.NewRef()
+			e.log.Error("subscription command failed", "err", err, "ref", ref)
+			r = Reply{Lang: lang, Ref: ref, Headline: fmt.Sprintf(msg(lang, "抱歉, 订阅没有保存成功, 请稍后再试 (参考编号 %s)。", "Sorry, I couldn't save that subscription; please try again later (reference %s)."), ref)}
+		}
+		if ok || err != nil {
+			e.reply(ctx, out, r)
+			return
+		}
 	}
 	if p, ok := out.(Progress); ok {
 		if err := p.Working(ctx); err != nil {

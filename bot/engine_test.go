@@ -246,3 +246,36 @@ func parseID(t *testing.T, s string) store.QuestionID {
 	}
 	return store.QuestionID(n)
 }
+
+type subs struct{}
+
+func (subs) Handle(_ context.Context, m bot.Message, lang string) (bot.Reply, bool, error) {
+	if strings.HasPrefix(m.Text, "订阅") {
+		return bot.Reply{Lang: lang, Headline: "已订阅"}, true, nil
+	}
+	if strings.HasPrefix(m.Text, "退订") {
+		return bot.Reply{}, true, errors.New("store down")
+	}
+	return bot.Reply{}, false, nil
+}
+
+func TestSubscriptionCommands(t *testing.T) {
+	fa := &fakeAnswerer{c: demoCatalog(t)}
+	st := openStore(t, filepath.Join(t.TempDir(), "state.db"))
+	e := bot.NewEngine(fa, st, bot.Options{Workers: 1, Subscriptions: subs{}})
+	start(t, e)
+	out := newRecorder()
+	ctx := context.Background()
+	e.HandleMessage(ctx, msgOf("S1", "5.0", "订阅 销售额 每天 9:00"), out)
+	if r := out.next(t); r.Headline != "已订阅" {
+		t.Errorf("subscribe: got %q", r.Headline)
+	}
+	e.HandleMessage(ctx, msgOf("S2", "5.0", "退订 3"), out)
+	if r := out.next(t); r.Ref == "" || strings.Contains(r.Headline, "store down") {
+		t.Errorf("failing store: got %+v; want an apology with a reference and no internal error", r)
+	}
+	e.HandleMessage(ctx, msgOf("S3", "5.0", "上个月销售额"), out)
+	if r := out.next(t); !strings.HasPrefix(r.Headline, "answer to") {
+		t.Errorf("a question went to the subscription handler: %q", r.Headline)
+	}
+}

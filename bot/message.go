@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -179,6 +180,20 @@ func (d Destination) String() string {
 // be routed back. The Slack and Lark adapters implement it.
 type Poster interface {
 	Post(ctx context.Context, to Destination, r Reply) (Posted, error)
+}
+
+// Router posts through the poster of the destination's platform.
+type Router map[Platform]Poster
+
+var _ Poster = Router(nil)
+
+// Post implements Poster.
+func (r Router) Post(ctx context.Context, to Destination, rep Reply) (Posted, error) {
+	p, ok := r[to.Platform]
+	if !ok {
+		return Posted{}, fmt.Errorf("post to %s: platform %q is not connected", to, to.Platform)
+	}
+	return p.Post(ctx, to, rep)
 }
 
 // Posted says where a posted message landed: the channel (for a direct message, the direct

@@ -62,12 +62,20 @@ func (f *askFlags) answerer(ctx context.Context, stderr io.Writer) (*app, bot.An
 		a.close()
 		return nil, nil, nil, fmt.Errorf("build question parser: %w", err)
 	}
+	a.parsers = parsers
 	charts, err := chart.New(chart.RendererOptions{Logger: a.log})
 	if err != nil {
 		a.close()
 		return nil, nil, nil, err
 	}
-	opts := answer.Options{Charts: charts, Logger: a.log.With("component", "answer")}
+	st, err := openState(ctx, a)
+	if err != nil {
+		a.close()
+		return nil, nil, nil, err
+	}
+	a.state = st
+	// Answers show the alerts and owners' cause notes of the periods they cover.
+	opts := answer.Options{Charts: charts, Logger: a.log.With("component", "answer"), Alerts: st}
 	if !a.demoEnd.IsZero() {
 		end := a.demoEnd
 		opts.DataEnd = func() catalog.Date { return end }
@@ -176,12 +184,7 @@ func cmdChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer a.close()
-	st, err := openState(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	eng := bot.NewEngine(ans, st, bot.Options{Workers: 1, Now: now, Logger: a.log.With("component", "bot")})
+	eng := bot.NewEngine(ans, a.state, bot.Options{Workers: 1, Now: now, Logger: a.log.With("component", "bot")})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)

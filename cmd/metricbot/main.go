@@ -24,6 +24,7 @@ import (
 	_ "time/tzdata" // the catalog's time zone must load on machines without zoneinfo
 
 	"github.com/metricbot/metricbot/catalog"
+	"github.com/metricbot/metricbot/internal/answer"
 	"github.com/metricbot/metricbot/internal/config"
 	"github.com/metricbot/metricbot/internal/demo"
 	"github.com/metricbot/metricbot/internal/engine"
@@ -141,6 +142,8 @@ type app struct {
 	watcher  *reload.Watcher // nil for the demo catalog
 	demoEnd  catalog.Date    // zero unless on the demo warehouse
 	wh       *warehouse.DB
+	state    stateStore      // opened by commands that answer questions
+	parsers  *answer.Parsers // likewise
 }
 
 func (c *common) load(stderr io.Writer) (*app, error) {
@@ -213,6 +216,9 @@ func (a *app) openWarehouse(ctx context.Context, c *common) error {
 }
 
 func (a *app) close() {
+	if a.state != nil {
+		a.state.Close()
+	}
 	if a.wh != nil {
 		a.wh.Close()
 	}

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/metricbot/metricbot/nlq/llm"
 	"github.com/metricbot/metricbot/nlq/llm/llmtest"
@@ -190,5 +196,75 @@ func TestLoopCommands(t *testing.T) {
 	out, errs, code = mb(t, "", "alerts", "check", "--from", "2026-11-18", "--to", "2026-11-19", "--format", "json")
 	if code != 0 || !strings.Contains(out, `"region": "华东"`) || !strings.Contains(out, `"channel": "小程序"`) {
 		t.Errorf("alerts check: exit %d, stderr %s, out:\n%s", code, errs, out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestServe starts serve with no chat platform and checks its HTTP endpoints and shutdown.
+func TestServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--config", configFile, "--demo-end", "2026-11-30", "--now", "2026-12-01"}, &out, &errb)
+	}()
+	base := ""
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" {
+		if m := regexp.MustCompile(`GET (http://127\.0\.0\.1:\d+)/api/ask`).FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	if got := get("/healthz"); strings.TrimSpace(got) != "ok" {
+		t.Errorf("healthz: %q", got)
+	}
+	if got := get("/api/ask?q=" + url.QueryEscape("上个月销售额")); !strings.Contains(got, `"status":"answer"`) {
+		t.Errorf("api/ask: %s", got)
+	}
+	if got := get("/metrics"); !strings.Contains(got, `metricbot_questions_total{path="rule",status="answer"} 1`) {
+		t.Errorf("metrics lack the answered question:\n%s", got)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exit %d after cancel: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after cancel")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/metricbot/metricbot/bot/slack"
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/alert"
+	"github.com/metricbot/metricbot/internal/digest"
 	"github.com/metricbot/metricbot/internal/chart"
 	"github.com/metricbot/metricbot/internal/engine"
 	"github.com/metricbot/metricbot/internal/notify"
@@ -54,13 +55,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *addr != "" {
 		a.cfg.Server.Addr = *addr
 	}
-	st, err := openState(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	st := a.state
 	metrics := telemetry.New()
-	eng := bot.NewEngine(ans, st, bot.Options{Logger: a.log.With("component", "bot"), Observer: metrics})
+	eng := bot.NewEngine(ans, st, bot.Options{Logger: a.log.With("component", "bot"), Observer: metrics,
+		Subscriptions: &digest.Chat{Store: st, Catalogs: a.catalogs}})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +89,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return eng.Run(ctx) })
+	g.Go(func() error { return a.parsers.Run(ctx) }) // re-reads dimension values hourly
 	if a.watcher != nil {
 		g.Go(func() error { return a.watcher.Run(ctx) })
 	}
@@ -121,6 +120,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		g.Go(func() error { return la.Run(ctx) })
 		posters[bot.Lark] = la
 		connected++
+	}
+	if connected > 0 {
+		sched, err := newScheduler(a, st, bot.Router(posters), now)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return sched.Run(ctx) })
 	}
 	if a.cfg.Alerts.Enabled {
 		loop, err := newAlertLoop(a, st, posters, now)

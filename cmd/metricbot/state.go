@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/metricbot/metricbot/bot"
+	"github.com/metricbot/metricbot/internal/answer"
+	"github.com/metricbot/metricbot/internal/digest"
 	"github.com/metricbot/metricbot/internal/store/postgres"
 	"github.com/metricbot/metricbot/internal/store/sqlite"
 )
@@ -14,6 +16,9 @@ import (
 // stateStore is the state the commands use.
 type stateStore interface {
 	bot.Store
+	answer.AlertSource
+	digest.SubscriptionStore
+	scheduleStore
 	Close() error
 }
 

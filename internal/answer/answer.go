@@ -188,6 +188,9 @@ func (a *Answerer) fail(ans *Answer, err error) *Answer {
 	return ans
 }
 
+// NewRef returns a short random reference id that ties a polite error reply to its log line.
+func NewRef() string { return newRef() }
+
 func newRef() string {
 	b := make([]byte, 4)
 	rand.Read(b)

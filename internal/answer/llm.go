@@ -28,6 +28,9 @@ type Planned struct {
 // the planner's reading (with Path "llm"), or the rule reading when the planner fails, which is
 // logged.
 func (p *Planned) Answer(ctx context.Context, question string, nc nlq.Context) *Answer {
+	if _, ok := whyQuestion(question); ok && p.opts.Alerts != nil {
+		return p.Answerer.Answer(ctx, question, nc)
+	}
 	res := p.Parse(ctx, question, nc)
 	used := false
 	if p.P != nil && p.Need != nil && p.Need(res) {

@@ -65,6 +65,24 @@ type Config struct {
 	Server Server `yaml:"server,omitempty"`
 	// Alerts turns on the daily alert check, delivery to owners and escalation in serve.
 	Alerts Alerts `yaml:"alerts,omitempty"`
+	// Digests configures scheduled digests and the weekly review in serve.
+	Digests Digests `yaml:"digests,omitempty"`
+}
+
+// Digests configures the scheduler of serve. Subscriptions made in chat are always delivered;
+// these add subscriptions from a file and the weekly review.
+type Digests struct {
+	// Subscriptions is a YAML file of subscriptions (docs/digests.md), delivered alongside the
+	// ones created in chat.
+	Subscriptions string `yaml:"subscriptions,omitempty"`
+	// ReviewChannel gets the weekly review of alerts (a Slack channel id or a Lark chat id);
+	// empty means no scheduled review.
+	ReviewChannel string `yaml:"review_channel,omitempty"`
+	// ReviewCron is when the review is posted, in the catalog's time zone (default "0 9 * * 1",
+	// Mondays at 09:00).
+	ReviewCron string `yaml:"review_cron,omitempty"`
+	// Lang is the review's language, zh (default) or en.
+	Lang string `yaml:"lang,omitempty"`
 }
 
 // Alerts configures the alert loop of serve.
@@ -244,6 +262,12 @@ func (c *Config) Defaults() error {
 	if c.Lark.Domain == "" {
 		c.Lark.Domain = "feishu"
 	}
+	if c.Digests.ReviewCron == "" {
+		c.Digests.ReviewCron = "0 9 * * 1"
+	}
+	if c.Digests.Lang == "" {
+		c.Digests.Lang = "zh"
+	}
 	if c.Server.Addr == "" {
 		c.Server.Addr = "127.0.0.1:8080"
 	}
@@ -319,6 +343,9 @@ func (c *Config) Validate() error {
 	case "feishu", "lark":
 	default:
 		errs = append(errs, fmt.Errorf("lark.domain %q must be feishu or lark", c.Lark.Domain))
+	}
+	if c.Digests.Lang != "zh" && c.Digests.Lang != "en" {
+		errs = append(errs, fmt.Errorf("digests.lang %q must be zh or en", c.Digests.Lang))
 	}
 	if c.Catalog == "" && c.Warehouse.DSN != "" {
 		errs = append(errs, errors.New("a warehouse needs a catalog: set catalog to the directory of its YAML files"))

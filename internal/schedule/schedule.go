@@ -61,10 +61,10 @@ type Composer interface {
 	Subscription(ctx context.Context, sub store.Subscription, slot time.Time) (bot.Reply, error)
 }
 
-// Poster sends a reply to a channel (or, for a subscription to a person, to the user id) on a
-// platform. The chat adapters implement it.
+// Poster sends a reply to a channel or, for a subscription to a person, to their direct
+// messages. The chat adapters implement it (behind a router by platform).
 type Poster interface {
-	Post(ctx context.Context, platform, channel string, r bot.Reply) error
+	Post(ctx context.Context, to bot.Destination, r bot.Reply) (bot.Posted, error)
 }
 
 // Job is scheduled work other than digests.
@@ -365,23 +365,20 @@ func (s *Scheduler) deliver(ctx context.Context, sub store.Subscription, slot ti
 	if err != nil || !won {
 		return err
 	}
-	target := sub.Channel
-	if target == "" {
-		target = sub.User
-	}
+	to := bot.Destination{Platform: bot.Platform(sub.Platform), Channel: sub.Channel, User: sub.User}
 	r, err := s.comp.Subscription(ctx, sub, slot)
 	if err == nil {
 		if late {
 			r.Headline = LateMark(slot.In(loc), now.In(loc), sub.Language) + " " + r.Headline
 		}
-		err = s.post.Post(ctx, sub.Platform, target, r)
+		_, err = s.post.Post(ctx, to, r)
 	}
 	status, detail := store.DeliverySent, ""
 	if err != nil {
 		status, detail = store.DeliveryFailed, err.Error()
 		s.log.Error("digest delivery failed", "subscription", sub.ID, "slot", slot, "err", err)
 	} else {
-		s.log.Info("digest sent", "subscription", sub.ID, "slot", slot, "late", late, "platform", sub.Platform, "to", target)
+		s.log.Info("digest sent", "subscription", sub.ID, "slot", slot, "late", late, "to", to.String())
 	}
 	// The outcome must be recorded even when ctx ended during the post.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

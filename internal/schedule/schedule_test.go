@@ -89,15 +89,19 @@ type poster struct {
 	failN int
 }
 
-func (p *poster) Post(_ context.Context, platform, channel string, r bot.Reply) error {
+func (p *poster) Post(_ context.Context, to bot.Destination, r bot.Reply) (bot.Posted, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.failN > 0 {
 		p.failN--
-		return errors.New("slack: channel_not_found")
+		return bot.Posted{}, errors.New("slack: channel_not_found")
 	}
-	p.posts = append(p.posts, post{platform, channel, r.Headline})
-	return nil
+	target := to.Channel
+	if target == "" {
+		target = to.User
+	}
+	p.posts = append(p.posts, post{string(to.Platform), target, r.Headline})
+	return bot.Posted{Platform: to.Platform, Channel: target}, nil
 }
 
 func (p *poster) got() []post {
