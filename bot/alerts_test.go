@@ -14,13 +14,10 @@ import (
 	"github.com/metricbot/metricbot/bot"
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/answer"
-	"github.com/metricbot/metricbot/internal/demo"
-	"github.com/metricbot/metricbot/internal/engine"
+	"github.com/metricbot/metricbot/internal/answer/answertest"
 	"github.com/metricbot/metricbot/internal/store"
 	"github.com/metricbot/metricbot/internal/store/sqlite"
 	"github.com/metricbot/metricbot/internal/store/storetest"
-	"github.com/metricbot/metricbot/internal/warehouse"
-	"github.com/metricbot/metricbot/internal/warehouse/warehousetest"
 )
 
 // alertThread is where the test alert was posted: the metric's channel.
@@ -72,20 +69,9 @@ func threadReply(id, user, text string) bot.Message {
 }
 
 // realAnswerer answers from the demo warehouse, showing the notes in st.
-func realAnswerer(t *testing.T, c *catalog.Catalog, st answer.AlertSource) *answer.Answerer {
+func realAnswerer(t *testing.T, _ *catalog.Catalog, st answer.AlertSource) *answer.Answerer {
 	t.Helper()
-	ctx := context.Background()
-	dsn := warehousetest.SQLite(t)
-	w := warehousetest.Writable(t, dsn)
-	if err := demo.Generate(ctx, w.DB, "sqlite", demo.Options{End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Days: 40, Scale: 0.02, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New(engine.Static{C: c}, warehousetest.Open(t, dsn, warehouse.Options{}), nil)
-	parsers, err := answer.NewParsers(ctx, engine.Static{C: c}, eng, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return answer.New(parsers, eng, answer.Options{Alerts: st})
+	return answertest.Demo(t, 40, 3).Answerer(answer.Options{Alerts: st})
 }
 
 func TestOwnerReplyBecomesCauseNoteShownInLaterAnswers(t *testing.T) {

@@ -12,12 +12,8 @@ import (
 	"github.com/metricbot/metricbot/bot"
 	"github.com/metricbot/metricbot/bot/lark/larktest"
 	"github.com/metricbot/metricbot/internal/answer"
-	"github.com/metricbot/metricbot/internal/chart"
-	"github.com/metricbot/metricbot/internal/demo"
-	"github.com/metricbot/metricbot/internal/engine"
+	"github.com/metricbot/metricbot/internal/answer/answertest"
 	"github.com/metricbot/metricbot/internal/store/sqlite"
-	"github.com/metricbot/metricbot/internal/warehouse"
-	"github.com/metricbot/metricbot/internal/warehouse/warehousetest"
 )
 
 type lockedBuffer struct {
@@ -44,32 +40,15 @@ func (l *lockedBuffer) String() string {
 // event gets no second answer.
 func TestEndToEnd(t *testing.T) {
 	ctx := testCtx(t)
-	c, err := demo.Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dsn := warehousetest.SQLite(t)
-	if err := demo.Generate(ctx, warehousetest.Writable(t, dsn).DB, "sqlite", demo.Options{End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Days: 70, Scale: 0.05, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	wh := warehousetest.Open(t, dsn, warehouse.Options{})
-	eng := engine.New(engine.Static{C: c}, wh, nil)
-	parsers, err := answer.NewParsers(ctx, engine.Static{C: c}, eng, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts, err := chart.New(chart.RendererOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fx := answertest.Demo(t, 70, 5)
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "state.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, c.Location)
+	now := fx.Now()
 	logs := &lockedBuffer{}
-	be := bot.NewEngine(answer.New(parsers, eng, answer.Options{Charts: charts}), st, bot.Options{Workers: 2, Now: func() time.Time { return now },
+	be := bot.NewEngine(fx.Answerer(answer.Options{}), st, bot.Options{Workers: 2, Now: func() time.Time { return now },
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	runCtx, cancel := context.WithCancel(context.Background())
 	engineDone := make(chan struct{})

@@ -10,12 +10,8 @@ import (
 
 	"github.com/metricbot/metricbot/bot"
 	"github.com/metricbot/metricbot/internal/answer"
-	"github.com/metricbot/metricbot/internal/chart"
-	"github.com/metricbot/metricbot/internal/demo"
-	"github.com/metricbot/metricbot/internal/engine"
+	"github.com/metricbot/metricbot/internal/answer/answertest"
 	"github.com/metricbot/metricbot/internal/store/sqlite"
-	"github.com/metricbot/metricbot/internal/warehouse"
-	"github.com/metricbot/metricbot/internal/warehouse/warehousetest"
 )
 
 // TestEndToEnd runs a question through the whole bot: Socket Mode at a fake Slack, the real
@@ -24,31 +20,14 @@ import (
 // from context, and a redelivery of the first event gets no second answer.
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	c, err := demo.Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dsn := warehousetest.SQLite(t)
-	if err := demo.Generate(ctx, warehousetest.Writable(t, dsn).DB, "sqlite", demo.Options{End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Days: 70, Scale: 0.05, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	wh := warehousetest.Open(t, dsn, warehouse.Options{})
-	eng := engine.New(engine.Static{C: c}, wh, nil)
-	parsers, err := answer.NewParsers(ctx, engine.Static{C: c}, eng, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts, err := chart.New(chart.RendererOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ans := answer.New(parsers, eng, answer.Options{Charts: charts})
+	fx := answertest.Demo(t, 70, 5)
+	ans := fx.Answerer(answer.Options{})
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "state.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, c.Location)
+	now := fx.Now()
 	logs := &logBuffer{}
 	be := bot.NewEngine(ans, st, bot.Options{Workers: 2, Now: func() time.Time { return now },
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})

@@ -6,16 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/answer"
-	"github.com/metricbot/metricbot/internal/demo"
-	"github.com/metricbot/metricbot/internal/engine"
+	"github.com/metricbot/metricbot/internal/answer/answertest"
 	"github.com/metricbot/metricbot/internal/store"
 	"github.com/metricbot/metricbot/internal/store/sqlite"
-	"github.com/metricbot/metricbot/internal/warehouse"
-	"github.com/metricbot/metricbot/internal/warehouse/warehousetest"
 	"github.com/metricbot/metricbot/nlq"
 )
 
@@ -24,21 +20,8 @@ import (
 func setupWithAlerts(t *testing.T) (*answer.Answerer, *sqlite.Store) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := demo.Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dsn := warehousetest.SQLite(t)
-	w := warehousetest.Writable(t, dsn)
-	if err := demo.Generate(ctx, w.DB, "sqlite", demo.Options{End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Days: 70, Scale: 0.05, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	wh := warehousetest.Open(t, dsn, warehouse.Options{})
-	eng := engine.New(engine.Static{C: c}, wh, nil)
-	parsers, err := answer.NewParsers(ctx, engine.Static{C: c}, eng, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := answertest.Demo(t, 70, 3)
+	c := f.Catalog
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "state.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +38,7 @@ func setupWithAlerts(t *testing.T) (*answer.Answerer, *sqlite.Store) {
 		Author: "wang_fang", Text: "支付通道故障, 14:00 恢复"}); err != nil {
 		t.Fatal(err)
 	}
-	return answer.New(parsers, eng, answer.Options{Alerts: st}), st
+	return f.Answerer(answer.Options{Alerts: st}), st
 }
 
 func TestCauseNotesInAnswersAndWhy(t *testing.T) {

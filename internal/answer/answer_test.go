@@ -8,38 +8,16 @@ import (
 
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/answer"
-	"github.com/metricbot/metricbot/internal/chart"
-	"github.com/metricbot/metricbot/internal/demo"
-	"github.com/metricbot/metricbot/internal/engine"
+	"github.com/metricbot/metricbot/internal/answer/answertest"
 	"github.com/metricbot/metricbot/internal/warehouse"
-	"github.com/metricbot/metricbot/internal/warehouse/warehousetest"
 	"github.com/metricbot/metricbot/nlq"
 )
 
 func setup(t *testing.T) (*answer.Answerer, *warehouse.DB) {
 	t.Helper()
-	ctx := context.Background()
-	c, err := demo.Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dsn := warehousetest.SQLite(t)
-	w := warehousetest.Writable(t, dsn)
-	if err := demo.Generate(ctx, w.DB, "sqlite", demo.Options{End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Days: 70, Scale: 0.05, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	wh := warehousetest.Open(t, dsn, warehouse.Options{})
-	eng := engine.New(engine.Static{C: c}, wh, nil)
-	parsers, err := answer.NewParsers(ctx, engine.Static{C: c}, eng, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts, err := chart.New(chart.RendererOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	end := catalog.NewDate(2026, 11, 30)
-	return answer.New(parsers, eng, answer.Options{Charts: charts, DataEnd: func() catalog.Date { return end }}), wh
+	f := answertest.Demo(t, 70, 3)
+	end := answertest.End
+	return f.Answerer(answer.Options{DataEnd: func() catalog.Date { return end }}), f.Warehouse
 }
 
 var now = time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
