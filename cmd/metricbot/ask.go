@@ -85,8 +85,13 @@ func (f *askFlags) answerer(ctx context.Context, stderr io.Writer) (*app, bot.An
 		a.log.Debug("no LLM configured: questions are read by the rules alone")
 		return a, ans, now, nil
 	}
+	idx, err := newRetrieval(ctx, a, st)
+	if err != nil {
+		a.close()
+		return nil, nil, nil, fmt.Errorf("retrieval for the llm: %w", err)
+	}
 	planner, err := llm.New(llm.Config{BaseURL: a.cfg.LLM.BaseURL, Model: a.cfg.LLM.Model, APIKey: a.cfg.LLM.APIKey.Reveal(), Timeout: a.cfg.LLM.Timeout},
-		a.log.With("component", "llm"), llm.WithClock(now))
+		a.log.With("component", "llm"), llm.WithClock(now), llm.WithIndex(idx))
 	if err != nil {
 		a.close()
 		return nil, nil, nil, fmt.Errorf("llm: %w", err)

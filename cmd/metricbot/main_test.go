@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,21 +16,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metricbot/metricbot/internal/store"
+	"github.com/metricbot/metricbot/internal/store/sqlite"
 	"github.com/metricbot/metricbot/nlq/llm"
 	"github.com/metricbot/metricbot/nlq/llm/llmtest"
 )
 
-// configFile points every command at a data directory shared by the tests of this package, so the
-// demo warehouse is generated once.
-var configFile string
+// configFile points every command at a data directory (dataDir) shared by the tests of this
+// package, so the demo warehouse is generated once.
+var configFile, dataDir string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "metricbot-cmd-test")
 	if err != nil {
 		panic(err)
 	}
-	configFile = filepath.Join(dir, "metricbot.yaml")
-	if err := os.WriteFile(configFile, []byte("data_dir: "+filepath.Join(dir, "data")+"\nlog_level: warn\n"), 0o644); err != nil {
+	configFile, dataDir = filepath.Join(dir, "metricbot.yaml"), filepath.Join(dir, "data")
+	if err := os.WriteFile(configFile, []byte("data_dir: "+dataDir+"\nlog_level: warn\n"), 0o644); err != nil {
 		panic(err)
 	}
 	code := m.Run()
@@ -172,12 +175,30 @@ func TestAskWithLLM(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"path": "rule"`) || len(srv.Requests()) != 0 {
 		t.Fatalf("a question the rules read went to the LLM (exit %d, %d requests): %s %s", code, len(srv.Requests()), out, errs)
 	}
+	// A question someone confirmed with 👍 is offered to the LLM as an example.
+	st, err := sqlite.Open(context.Background(), filepath.Join(dataDir, "state.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := st.LogQuestion(context.Background(), store.Question{Platform: "slack", User: "U1", Text: "how much money did the eastern business make last month",
+		Query: json.RawMessage(`{"metrics":["gmv"],"filters":[{"dimension":"region","op":"in","values":["华东"]}],"time_range":{"start":"2026-11-01","end":"2026-12-01"}}`), Status: "answered", Path: "rule"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordFeedback(context.Background(), store.Feedback{Question: q.ID, User: "U1", Vote: store.VoteUp}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
 	out, errs, code = mb(t, "", "ask", "how did the eastern business do in terms of money last month, roughly", "--now", "2026-12-01", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	if len(srv.Requests()) != 1 || !strings.Contains(out, `"path": "llm"`) || !strings.Contains(out, `"华东"`) {
 		t.Errorf("got %d LLM requests and answer:\n%s", len(srv.Requests()), out)
+	}
+	if reqs := srv.Requests(); len(reqs) == 1 && !strings.Contains(fmt.Sprint(reqs[0].Messages), "how much money did the eastern business make last month") {
+		t.Errorf("the verified example was not offered to the LLM:\n%v", reqs[0].Messages)
 	}
 	if strings.Contains(out+errs, "sk-test") {
 		t.Error("the API key leaked into the output")

@@ -19,6 +19,7 @@ type stateStore interface {
 	answer.AlertSource
 	digest.SubscriptionStore
 	scheduleStore
+	examples
 	Close() error
 }
 

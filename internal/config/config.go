@@ -119,6 +119,12 @@ type LLM struct {
 	APIKey    Secret        `yaml:"api_key,omitempty"`
 	APIKeyEnv string        `yaml:"api_key_env,omitempty"` // default METRICBOT_LLM_API_KEY
 	Timeout   time.Duration `yaml:"timeout,omitempty"`
+	// EmbeddingModel, when set, embeds catalog terms and verified examples through the same
+	// endpoint for retrieval (env METRICBOT_LLM_EMBEDDING_MODEL); EmbeddingDims is its vector
+	// size, needed for the pgvector index when the state store is PostgreSQL. Without a model the
+	// candidates are found by lexical matching.
+	EmbeddingModel string `yaml:"embedding_model,omitempty"`
+	EmbeddingDims  int    `yaml:"embedding_dims,omitempty"`
 }
 
 // Enabled reports whether an LLM is configured.
@@ -239,6 +245,9 @@ func (c *Config) Defaults() error {
 	}
 	if c.LLM.Model == "" {
 		c.LLM.Model = os.Getenv("METRICBOT_LLM_MODEL")
+	}
+	if c.LLM.EmbeddingModel == "" {
+		c.LLM.EmbeddingModel = os.Getenv("METRICBOT_LLM_EMBEDDING_MODEL")
 	}
 	if c.LLM.Timeout == 0 {
 		c.LLM.Timeout = 20 * time.Second
