@@ -72,7 +72,7 @@ func cmdCatalog(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	cat := a.catalogs.Current()
 	switch sub {
 	case "validate":
-		where := c.catalog
+		where := a.cfg.Catalog
 		if where == "" {
 			where = "built-in demo catalog"
 		}
