@@ -24,9 +24,9 @@ type scheduleStore interface {
 }
 
 // newScheduler builds the scheduler of serve: digests of the subscriptions made in chat and in
-// the subscriptions file, and the weekly review when a review channel is configured. Each slot
-// runs once across replicas.
-func newScheduler(a *app, st stateStore, router bot.Router, now func() time.Time) (*schedule.Scheduler, error) {
+// the subscriptions file, the weekly review when a review channel is configured, and jobs (the
+// alert check and escalation). Each slot runs once across replicas.
+func newScheduler(a *app, st stateStore, router bot.Router, now func() time.Time, jobs []schedule.Job) (*schedule.Scheduler, error) {
 	ss := scheduleStore(st)
 	cat := a.catalogs.Current()
 	charts, err := chart.New(chart.RendererOptions{Logger: a.log})
@@ -44,7 +44,6 @@ func newScheduler(a *app, st stateStore, router bot.Router, now func() time.Time
 			return nil, err
 		}
 	}
-	var jobs []schedule.Job
 	if ch := a.cfg.Digests.ReviewChannel; ch != "" {
 		platform := bot.Slack
 		if _, ok := router[bot.Slack]; !ok {

@@ -23,6 +23,7 @@ import (
 	"github.com/metricbot/metricbot/internal/digest"
 	"github.com/metricbot/metricbot/internal/engine"
 	"github.com/metricbot/metricbot/internal/notify"
+	"github.com/metricbot/metricbot/internal/schedule"
 	"github.com/metricbot/metricbot/internal/store"
 	"github.com/metricbot/metricbot/internal/telemetry"
 	"github.com/metricbot/metricbot/nlq"
@@ -121,19 +122,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		posters[bot.Lark] = la
 		connected++
 	}
-	if connected > 0 {
-		sched, err := newScheduler(a, st, bot.Router(posters), now)
-		if err != nil {
-			return err
-		}
-		g.Go(func() error { return sched.Run(ctx) })
-	}
+	var jobs []schedule.Job
 	if a.cfg.Alerts.Enabled {
 		loop, err := newAlertLoop(a, st, posters, now)
 		if err != nil {
 			return err
 		}
-		g.Go(func() error { return loop.run(ctx) })
+		jobs = loop.jobs()
+	}
+	if connected > 0 {
+		sched, err := newScheduler(a, st, bot.Router(posters), now, jobs)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return sched.Run(ctx) })
 	}
 	ln, err := net.Listen("tcp", a.cfg.Server.Addr)
 	if err != nil {
@@ -166,11 +168,8 @@ type alertStore interface {
 	alert.Raiser
 }
 
-// alertLoop runs the daily alert check (evaluate yesterday, raise, deliver) and the hourly
-// escalation, each slot once across replicas through the store's ClaimSlot.
-//
-// TODO(schedule): run these two as internal/schedule Jobs once serve runs the Scheduler; this
-// loop only exists until then.
+// alertLoop is the daily alert check (evaluate yesterday, raise, deliver) and the hourly
+// escalation, run as scheduler jobs.
 type alertLoop struct {
 	a        *app
 	st       alertStore
@@ -178,7 +177,6 @@ type alertLoop struct {
 	n        *notify.Notifier
 	now      func() time.Time
 	checkAt  time.Duration // after midnight, catalog time
-	holder   string
 	platform bot.Platform
 }
 
@@ -217,56 +215,22 @@ func newAlertLoop(a *app, st stateStore, posters map[bot.Platform]bot.Poster, no
 	n := notify.New(eng, as, post, notify.Options{Platform: platform, Charts: charts, History: eng,
 		RemindAfter: cfg.RemindAfter, EscalateAfter: cfg.EscalateAfter, FallbackChannel: cfg.FallbackChannel,
 		Holder: holder, Logger: a.log.With("component", "notify")})
-	return &alertLoop{a: a, st: as, eng: eng, n: n, now: now, checkAt: checkAt, holder: holder, platform: platform}, nil
+	return &alertLoop{a: a, st: as, eng: eng, n: n, now: now, checkAt: checkAt, platform: platform}, nil
 }
 
-// run ticks every minute until ctx ends.
-func (l *alertLoop) run(ctx context.Context) error {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		l.tick(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// tick runs the slots that are due: today's check once its time has come, and this hour's
-// escalation.
-func (l *alertLoop) tick(ctx context.Context) {
-	now := l.now()
-	c := l.eng.Catalog()
-	loc := c.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	today := catalog.DateOf(now.In(loc))
-	if check := today.Time(loc).Add(l.checkAt); !now.Before(check) {
-		l.slot(ctx, "alert-check", check, func(ctx context.Context) error { return l.check(ctx, today.AddDays(-1)) })
-	}
-	l.slot(ctx, "alert-escalation", now.Truncate(time.Hour), func(ctx context.Context) error { return l.n.Escalate(ctx, now) })
-}
-
-// slot runs fn once across replicas for (job, at); a failure is logged and leaves the slot to
-// be taken again after the lease.
-func (l *alertLoop) slot(ctx context.Context, job string, at time.Time, fn func(context.Context) error) {
-	ok, err := l.st.ClaimSlot(ctx, job, at, l.holder, 30*time.Minute)
-	if err != nil {
-		l.a.log.Error("alerts: claim slot", "job", job, "slot", at, "err", err)
-		return
-	}
-	if !ok {
-		return
-	}
-	if err := fn(ctx); err != nil {
-		l.a.log.Error("alerts: run slot", "job", job, "slot", at, "err", err)
-		return
-	}
-	if err := l.st.FinishSlot(ctx, job, at, l.holder); err != nil {
-		l.a.log.Error("alerts: finish slot", "job", job, "slot", at, "err", err)
+// jobs returns the daily check at check_at (evaluating yesterday) and the hourly escalation, for
+// the scheduler, which runs each slot once across replicas.
+func (l *alertLoop) jobs() []schedule.Job {
+	tz := l.eng.Catalog().TimeZone
+	h, m := int(l.checkAt/time.Hour), int(l.checkAt%time.Hour/time.Minute)
+	return []schedule.Job{
+		{Name: "alert-check", Spec: fmt.Sprintf("%d %d * * *", m, h), TimeZone: tz, MaxLate: 24 * time.Hour,
+			Run: func(ctx context.Context, slot time.Time) error {
+				loc := l.eng.Catalog().Location
+				return l.check(ctx, catalog.DateOf(slot.In(loc)).AddDays(-1))
+			}},
+		{Name: "alert-escalation", Spec: "0 * * * *", TimeZone: tz,
+			Run: func(ctx context.Context, slot time.Time) error { return l.n.Escalate(ctx, l.now()) }},
 	}
 }
 
