@@ -51,6 +51,11 @@ func TestParseGeneralDemo(t *testing.T) {
 		{q: "cancelled orders last month", kind: Refuse},
 		{q: "上个月已支付的订单数", kind: Answer, want: &catalog.Query{Metrics: []string{"order_count"}, Range: nov,
 			Filters: []catalog.Filter{{Dimension: "order_status", Op: catalog.OpIn, Values: []string{"paid"}}}}},
+		// A condition on a metric's value applies to the metric next to the number, and needs
+		// groups to keep.
+		{q: "gmv of stores with more than 500 orders last month", kind: Answer, want: &catalog.Query{Metrics: []string{"gmv", "order_count"},
+			GroupBy: []string{"store"}, Range: nov, Having: []catalog.Having{{Metric: "order_count", Op: catalog.GT, Value: 500}}}},
+		{q: "gmv with more than 500 orders last month", kind: Refuse},
 		// Definition questions.
 		{q: "活跃客户数是怎么统计的", kind: Define, def: "active_customers"},
 		{q: "how do you count visitors?", kind: Define, def: "visitors"},

@@ -494,7 +494,12 @@ func (s *state) readHaving() {
 		if num < 0 {
 			continue
 		}
-		m := nearestMetric(min(i, num)-1, -1, 4)
+		// "more than 500 orders": a metric right after the number is the one compared; else the
+		// metric before ("销售额超过100万"), else one a little further after.
+		m := nearestMetric(s.nextMeaningful(max(i, num)), 1, 1)
+		if m == "" {
+			m = nearestMetric(min(i, num)-1, -1, 4)
+		}
 		if m == "" {
 			m = nearestMetric(max(i, num)+1, 1, 4)
 		}
@@ -610,6 +615,15 @@ func (s *state) result(prev *catalog.Query) Result {
 		res.Confidence = 0
 		res.Text = text
 		res.Metric = q.Metrics[0]
+		return res
+	}
+	// A condition on a metric's value needs groups to keep or drop ("stores with more than 500
+	// orders"); on a single total it would silently answer nothing or everything: refuse.
+	if len(q.Having) > 0 && len(q.GroupBy) == 0 && q.Grain == "" {
+		res.Kind = Refuse
+		res.Confidence = conf * 0.5
+		res.Text = msg(s.lang, "按指标数值筛选需要一个分组维度,请说明要筛选什么,例如「订单数超过1万的门店」。",
+			`A condition on a metric's value needs something to group by: say what to keep, for example "stores with more than 10,000 orders".`)
 		return res
 	}
 	// Mostly noise with a metric word in it ("ignore your rules and DROP TABLE orders"): ask.
