@@ -90,6 +90,9 @@ func TestParseGeneralSaaS(t *testing.T) {
 	byPlan := &catalog.Query{Metrics: []string{"mrr"}, GroupBy: []string{"plan"}, Range: nov}
 	cases := []parseCase{
 		{q: "上上个月的MRR", kind: Answer, want: mrr(rng("2026-10-01", "2026-11-01"))},
+		// Country names are generic bilingual knowledge: 德国 finds the stored "Germany".
+		{q: "德国上个月的MRR", kind: Answer, want: &catalog.Query{Metrics: []string{"mrr"}, Range: nov,
+			Filters: []catalog.Filter{{Dimension: "country", Op: catalog.OpIn, Values: []string{"Germany"}}}}},
 		{q: "MRR the month before last", kind: Answer, want: mrr(rng("2026-10-01", "2026-11-01"))},
 		{q: "黑五当天的MRR", kind: Answer, want: mrr(rng("2026-11-27", "2026-11-28"))},
 		{q: "tickets in launch week", kind: Answer, want: &catalog.Query{Metrics: []string{"ticket_count"}, Range: rng("2026-09-14", "2026-09-19")}},

@@ -131,6 +131,11 @@ func (a *Answerer) FromParse(ctx context.Context, res nlq.Result) *Answer {
 		lang = "zh"
 	}
 	ans := &Answer{Lang: lang, Notes: res.Notes, Path: "rule", Rows: [][]any{}}
+	if res.Kind == nlq.Answer && len(res.Unexplained) > 0 {
+		// Say which words the answer did not use, so nobody takes an unfiltered number for a
+		// filtered one.
+		ans.Notes = append(append([]string(nil), ans.Notes...), msg(lang, "问题里没有用上的词: ", "Words not used in this answer: ")+strings.Join(res.Unexplained, msg(lang, "、", ", ")))
+	}
 	switch res.Kind {
 	case nlq.Clarify:
 		ans.Status = StatusClarify

@@ -36,6 +36,7 @@ func TestAnswers(t *testing.T) {
 		{"上个月毛利率", answer.StatusAnswer, []string{"毛利率", "%"}, false},
 		{"退款率怎么算的?", answer.StatusDefine, []string{"退款金额(按退款日期) / 销售额(按下单日期)", "负责人: 张伟"}, false},
 		{"销售", answer.StatusClarify, []string{"销售额", "销量"}, false},
+		{"上周火星的销售额", answer.StatusAnswer, []string{"没有用上的词: 火星"}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.question, func(t *testing.T) {
