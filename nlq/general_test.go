@@ -51,6 +51,13 @@ func TestParseGeneralDemo(t *testing.T) {
 		{q: "cancelled orders last month", kind: Refuse},
 		{q: "上个月已支付的订单数", kind: Answer, want: &catalog.Query{Metrics: []string{"order_count"}, Range: nov,
 			Filters: []catalog.Filter{{Dimension: "order_status", Op: catalog.OpIn, Values: []string{"paid"}}}}},
+		// Values set against each other are broken down; listed together they are one total.
+		{q: "华东和华南上个月销售额对比", kind: Answer, want: &catalog.Query{Metrics: []string{"gmv"}, GroupBy: []string{"region"}, Range: nov,
+			Filters: []catalog.Filter{{Dimension: "region", Op: catalog.OpIn, Values: []string{"华东", "华南"}}}}},
+		{q: "GMV Tmall vs JD last month", kind: Answer, want: &catalog.Query{Metrics: []string{"gmv"}, GroupBy: []string{"channel"}, Range: nov,
+			Filters: []catalog.Filter{{Dimension: "channel", Op: catalog.OpIn, Values: []string{"天猫", "京东"}}}}},
+		{q: "京东和抖音上个月的销量", kind: Answer, want: &catalog.Query{Metrics: []string{"units"}, Range: nov,
+			Filters: []catalog.Filter{{Dimension: "channel", Op: catalog.OpIn, Values: []string{"京东", "抖音"}}}}},
 		// A condition on a metric's value applies to the metric next to the number, and needs
 		// groups to keep.
 		{q: "gmv of stores with more than 500 orders last month", kind: Answer, want: &catalog.Query{Metrics: []string{"gmv", "order_count"},

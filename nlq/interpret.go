@@ -840,6 +840,12 @@ func (s *state) fresh(metrics []string) (*catalog.Query, []string) {
 	for _, f := range s.filters {
 		f.Values = slices.Clone(f.Values)
 		q.Filters = append(q.Filters, f)
+		// Setting several values of a dimension against each other (华东和华南的销售额对比, Tmall
+		// vs JD) asks for each of them, not their sum: break down by that dimension too. Without
+		// such a word the values are read together (京东和抖音的销量 is one total).
+		if f.Op == catalog.OpIn && len(f.Values) > 1 && s.versus() && !slices.Contains(q.GroupBy, f.Dimension) {
+			q.GroupBy = append(q.GroupBy, f.Dimension)
+		}
 	}
 	var notes []string
 	if s.rng != nil {
@@ -856,6 +862,23 @@ func (s *state) fresh(metrics []string) (*catalog.Query, []string) {
 	}
 	s.applyIntents(q, &notes)
 	return q, notes
+}
+
+// versusWords set things against each other without naming a period to compare with.
+var versusWords = []string{"对比", "比较", "相比", "vs", "versus", "compare", "compared", "comparison"}
+
+// versus reports whether the question sets values against each other (对比, vs) rather than
+// comparing periods (同比, 环比, vs last year).
+func (s *state) versus() bool {
+	if s.compare != "" || s.cmpRange != nil {
+		return false
+	}
+	for _, t := range s.toks {
+		if slices.Contains(versusWords, strings.ToLower(t.text)) {
+			return true
+		}
+	}
+	return false
 }
 
 // applyIntents adds grain, comparison, share, ranking and metric-value filters to q.
