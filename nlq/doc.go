@@ -71,7 +71,12 @@
 //     head noun (线上渠道, online channels: a filter on 线上) in a question with no ranking or
 //     "which"; a dimension term that itself starts with 各/每/by/per (各省) is always a group-by.
 //   - Filters: values are matched from the catalog's aliases and the data; several values of a
-//     dimension make one "in" filter; values after 不含/除了/excluding make a "not_in" filter.
+//     dimension make one "in" filter (read as one total: 京东和抖音的销量); values after
+//     不含/除了/excluding make a "not_in" filter. Values set against each other with 对比/比较/vs
+//     (and no period comparison) are also broken down by their dimension (华东和华南销售额对比). A
+//     condition on a metric's value (销售额超过100万的门店, stores with more than 500 orders) applies
+//     to the metric next to its number and needs a dimension to group by; without one it is
+//     refused.
 //   - Ranking: 前五/top 5/bottom 3 orders by the first metric and limits; 最高/最低/highest without
 //     a count means 1; top/bottom alone mean 10; 排名/rank orders without a limit. A ranking with no
 //     breakdown and no grain is left out (noted).
