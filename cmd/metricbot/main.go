@@ -41,6 +41,7 @@ Commands:
   serve     run the Slack and Lark bots (when configured) with /healthz, /metrics and /api/ask
   query     run a governed query given by flags or JSON, print a table or JSON
   catalog   validate | list | show NAME: inspect a catalog
+  demo      load --warehouse DSN: load the demo data into PostgreSQL, MySQL/MariaDB or SQLite
   eval      score answers to a question set: metricbot eval --questions FILE.jsonl --min 0.95
   digest    print a digest now or list subscriptions: metricbot digest --dry-run --metrics gmv,order_count
   review    review the alerts raised and answered: metricbot review --since 7d
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdChat(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "serve":
 		err = cmdServe(ctx, args[1:], stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "eval":
 		err = cmdEval(ctx, args[1:], stdout, stderr)
 	case "digest":

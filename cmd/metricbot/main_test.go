@@ -289,3 +289,21 @@ func TestServe(t *testing.T) {
 		t.Fatal("serve did not stop after cancel")
 	}
 }
+
+// TestDemoLoad loads a small demo into a warehouse of its own and queries it with the demo
+// catalog, as a data team trying metricbot on their engine would.
+func TestDemoLoad(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "wh.db")
+	out, errs, code := mb(t, "", "demo", "load", "--warehouse", dsn, "--scale", "0.02", "--days", "40")
+	if code != 0 || !strings.Contains(out, "loaded 40 days of demo data ending 2026-11-30") {
+		t.Fatalf("demo load: exit %d: %s %s", code, out, errs)
+	}
+	out, errs, code = mb(t, "", "query", "--catalog", "../../internal/demo/catalog", "--warehouse", dsn,
+		"--metric", "gmv", "--by", "region", "--from", "2026-11-01", "--to", "2026-12-01", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"华东"`) {
+		t.Errorf("query on the loaded warehouse: exit %d: %s %s", code, out, errs)
+	}
+	if _, errs, code := mb(t, "", "demo", "load"); code != 2 || !strings.Contains(errs, "--warehouse DSN is required") {
+		t.Errorf("demo load without a warehouse: exit %d: %s", code, errs)
+	}
+}
