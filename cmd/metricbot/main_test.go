@@ -303,6 +303,12 @@ func TestDemoLoad(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"华东"`) {
 		t.Errorf("query on the loaded warehouse: exit %d: %s %s", code, out, errs)
 	}
+	if _, errs, code := mb(t, "", "demo", "load", "--warehouse", dsn, "--days", "40"); code != 1 || !strings.Contains(errs, "already has a table") {
+		t.Errorf("loading again without --replace: exit %d: %s", code, errs)
+	}
+	if _, errs, code := mb(t, "", "demo", "load", "--warehouse", dsn, "--days", "40", "--scale", "0.02", "--replace"); code != 0 {
+		t.Errorf("loading again with --replace: exit %d: %s", code, errs)
+	}
 	if _, errs, code := mb(t, "", "demo", "load"); code != 2 || !strings.Contains(errs, "--warehouse DSN is required") {
 		t.Errorf("demo load without a warehouse: exit %d: %s", code, errs)
 	}
