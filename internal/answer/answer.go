@@ -632,8 +632,28 @@ func (a *Answerer) trend(c *catalog.Catalog, v *view, ans *Answer) {
 	m, _ := c.Metric(first)
 	ans.Table = v.table(v.r.Rows, q)
 	last := v.r.Rows[len(v.r.Rows)-1]
+	latest := v.str(last, catalog.TimeColumn)
+	if d, err := catalog.ParseDate(latest); err == nil {
+		if days, full := bucketDays(q, d); days < full {
+			latest += fmt.Sprintf(msg(lang, " (不完整, 只含 %d/%d 天)", " (partial: %d of %d days)"), days, full)
+		}
+	}
+	var partial []string
+	seen := map[string]bool{}
+	for _, row := range v.r.Rows {
+		t := v.str(row, catalog.TimeColumn)
+		if d, err := catalog.ParseDate(t); err == nil && !seen[t] {
+			seen[t] = true
+			if days, full := bucketDays(q, d); days < full {
+				partial = append(partial, fmt.Sprintf(msg(lang, "%s (%d/%d 天)", "%s (%d of %d days)"), t, days, full))
+			}
+		}
+	}
+	if len(partial) > 0 {
+		ans.Notes = append(append([]string(nil), ans.Notes...), msg(lang, "不完整的周期: ", "Partial periods: ")+strings.Join(partial, msg(lang, "、", ", ")))
+	}
 	headline := fmt.Sprintf(msg(lang, "%s %s趋势(按%s): 最近一期 %s 为 %s", "%s %s trend by %s: latest (%s) %s"),
-		periodText(q.Range, lang), m.Label.In(lang), grainText(q.Grain, lang), v.str(last, catalog.TimeColumn), v.value(last, first, first))
+		periodText(q.Range, lang), m.Label.In(lang), grainText(q.Grain, lang), latest, v.value(last, first, first))
 	if q.Compare != catalog.NoComparison {
 		headline += msg(lang, ", ", ", ") + v.change(last, first, q.Compare)
 	}
@@ -647,6 +667,20 @@ func (a *Answerer) trend(c *catalog.Catalog, v *view, ans *Answer) {
 	}
 	ans.Headline = headline
 	a.lineChart(c, v, ans)
+}
+
+// bucketDays returns how many days of the bucket starting at start fall in q's period, and how many
+// days the whole bucket has: a week or month cut by the period's ends is partial.
+func bucketDays(q *catalog.Query, start catalog.Date) (days, full int) {
+	whole := catalog.TimeRange{Start: start, End: q.Grain.Next(start)}
+	in := whole
+	if in.Start.Before(q.Range.Start) {
+		in.Start = q.Range.Start
+	}
+	if in.End.After(q.Range.End) {
+		in.End = q.Range.End
+	}
+	return max(in.Days(), 0), whole.Days()
 }
 
 func grainText(g catalog.Grain, lang string) string {
