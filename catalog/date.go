@@ -202,13 +202,18 @@ func (r TimeRange) Previous() TimeRange {
 	for _, g := range []Grain{Month, Quarter, Year} {
 		if g.Start(r.Start) == r.Start && r.End.Before(g.Next(r.Start)) {
 			months := map[Grain]int{Month: 1, Quarter: 3, Year: 12}[g]
-			return TimeRange{Start: r.Start.AddMonths(-months), End: r.End.AddMonths(-months)}
+			return r.shiftMonths(-months)
 		}
 	}
 	return TimeRange{Start: r.Start.AddDays(-r.Days()), End: r.Start}
 }
 
 // YearAgo returns r shifted back one calendar year.
-func (r TimeRange) YearAgo() TimeRange {
-	return TimeRange{Start: r.Start.AddMonths(-12), End: r.End.AddMonths(-12)}
+func (r TimeRange) YearAgo() TimeRange { return r.shiftMonths(-12) }
+
+// shiftMonths moves r by n months, clamping its first and last days to the end of their months:
+// the last day included (End-1) is shifted, not the exclusive end, so March 1-28 moves to all of
+// February and January 1 - February 29 to January 1 - February 28 of a common year.
+func (r TimeRange) shiftMonths(n int) TimeRange {
+	return TimeRange{Start: r.Start.AddMonths(n), End: r.End.AddDays(-1).AddMonths(n).AddDays(1)}
 }

@@ -319,7 +319,7 @@ func (a *Answerer) context(c *catalog.Catalog, q *catalog.Query, lang string, no
 		if q.Compare == catalog.YearOverYear {
 			name = msg(lang, "同比", "same period last year")
 		}
-		out = append(out, fmt.Sprintf(msg(lang, "对比(%s): %s", "Compared with (%s): %s"), name, periodText(q.Compare.Range(q.Range), lang)))
+		out = append(out, fmt.Sprintf(msg(lang, "对比(%s): %s", "Compared with (%s): %s"), name, periodText(compile.ComparisonRange(*q), lang)))
 	}
 	if f := filtersText(c, q, lang); f != "" {
 		out = append(out, msg(lang, "筛选: ", "Filters: ")+f)

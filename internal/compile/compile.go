@@ -57,6 +57,8 @@ type Statement struct {
 	// Buckets lists the start dates of the current period's time buckets when the query has a
 	// grain; a trend has a point for each, with or without data.
 	Buckets []catalog.Date `json:"buckets,omitempty"`
+	// CompareRange is the period compared with, when the query has a comparison.
+	CompareRange *catalog.TimeRange `json:"compare_range,omitempty"`
 }
 
 // MaxWindows bounds the number of windows a cumulative metric may be evaluated over in one query.
@@ -84,6 +86,10 @@ func SQL(c *catalog.Catalog, q catalog.Query, d Dialect) (*Statement, error) {
 	st := &Statement{Dialect: d, SQL: sql, Args: args, Columns: b.columns(), Query: q}
 	for _, bk := range b.buckets {
 		st.Buckets = append(st.Buckets, bk.label)
+	}
+	if len(b.periods) > 1 {
+		cr := b.periods[1]
+		st.CompareRange = &cr
 	}
 	return st, nil
 }
@@ -150,11 +156,9 @@ func (b *builder) plan() error {
 	q := b.q
 	b.periods = []catalog.TimeRange{q.Range}
 	if q.Compare != catalog.NoComparison {
-		prev := q.Compare.Range(q.Range)
-		if q.Compare == catalog.YearOverYear && q.Grain == catalog.Week {
-			// Weekly trends compare with the same weeks a year earlier: 52 weeks back keeps
-			// weekdays aligned, where a calendar year would shift every week by a day or two.
-			prev = catalog.TimeRange{Start: q.Range.Start.AddDays(-364), End: q.Range.End.AddDays(-364)}
+		prev := ComparisonRange(q)
+		if prev.End.After(q.Range.Start) {
+			return fmt.Errorf("compile: the comparison period %s overlaps the period %s; compare a period of at most a year with the same period last year", prev, q.Range)
 		}
 		b.periods = append(b.periods, prev)
 	}
@@ -189,6 +193,21 @@ func (b *builder) plan() error {
 		return fmt.Errorf("compile: a cumulative metric over %d windows is too many (at most %d); choose a coarser grain or a shorter period", n, MaxWindows)
 	}
 	return nil
+}
+
+// ComparisonRange returns the period q's values are compared with. It is q.Compare.Range, except
+// for weekly trends, which compare whole weeks so the buckets line up weekday by weekday: the same
+// weeks 52 weeks earlier for year over year, and the weeks just before (the period shifted back
+// by a whole number of weeks) for the previous period.
+func ComparisonRange(q catalog.Query) catalog.TimeRange {
+	if q.Grain == catalog.Week {
+		shift := 364
+		if q.Compare == catalog.PreviousPeriod {
+			shift = (q.Range.Days() + 6) / 7 * 7
+		}
+		return catalog.TimeRange{Start: q.Range.Start.AddDays(-shift), End: q.Range.End.AddDays(-shift)}
+	}
+	return q.Compare.Range(q.Range)
 }
 
 func (b *builder) windowCount() int {
@@ -698,7 +717,7 @@ func (b *builder) union(names []string) string {
 			if own[m] {
 				cols = append(cols, m.col)
 			} else {
-				cols = append(cols, "NULL AS "+m.col)
+				cols = append(cols, b.d.null()+" AS "+m.col)
 			}
 		}
 		parts = append(parts, "SELECT "+strings.Join(cols, ", ")+" FROM "+name)
@@ -770,8 +789,12 @@ func (b *builder) render(e expr, suffix string) string {
 		return "(-" + b.render(e.x, suffix) + ")"
 	case bin:
 		l, r := b.render(e.l, suffix), b.render(e.r, suffix)
-		if e.op == '/' {
+		switch e.op {
+		case '/':
 			return fmt.Sprintf("(%s / NULLIF(%s, 0))", b.d.float(l), r)
+		case '*':
+			// In floating point: a product of large integer aggregates must not overflow.
+			return fmt.Sprintf("(%s * %s)", b.d.float(l), r)
 		}
 		return fmt.Sprintf("(%s %c %s)", l, e.op, r)
 	}

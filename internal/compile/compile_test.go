@@ -141,6 +141,7 @@ func TestRefusals(t *testing.T) {
 		{"share of distinct count", catalog.Query{Metrics: []string{"active_customers"}, Share: true, Range: r}, `share of total needs an additive metric`, nil},
 		{"empty range", catalog.Query{Metrics: []string{"gmv"}, Range: rng("2026-11-01", "2026-10-01")}, `time_range`, nil},
 		{"order by unknown", catalog.Query{Metrics: []string{"gmv"}, Range: r, OrderBy: []catalog.Order{{By: "gmv_pct"}}}, `order by "gmv_pct"`, nil},
+		{"year over year overlapping itself", catalog.Query{Metrics: []string{"gmv"}, Range: rng("2025-06-01", "2026-12-01"), Compare: catalog.YearOverYear}, `overlaps`, nil},
 		{"too many buckets", catalog.Query{Metrics: []string{"gmv"}, Grain: catalog.Day, Range: rng("2000-01-01", "2026-01-01")}, `too many`, nil},
 		{"too many windows", catalog.Query{Metrics: []string{"gmv_mtd"}, Grain: catalog.Day, Range: rng("2023-01-01", "2026-01-01")}, `too many`, nil},
 	}

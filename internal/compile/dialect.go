@@ -37,6 +37,9 @@ type sqlDialect interface {
 	text(param string) string
 	// float makes a numeric expression floating point before a division.
 	float(expr string) string
+	// null is a NULL that UNION can combine with any numeric column (PostgreSQL types an
+	// untyped NULL column as text when two branches have only NULLs).
+	null() string
 }
 
 func dialectOf(d Dialect) (sqlDialect, error) {
@@ -58,6 +61,7 @@ func (postgres) placeholder(n int) string { return fmt.Sprintf("$%d", n) }
 func (postgres) date(p string) string     { return "CAST(" + p + " AS DATE)" }
 func (postgres) text(p string) string     { return "CAST(" + p + " AS TEXT)" }
 func (postgres) float(e string) string    { return "CAST(" + e + " AS DOUBLE PRECISION)" }
+func (postgres) null() string             { return "CAST(NULL AS NUMERIC)" }
 func (postgres) bucket(col string, g catalog.Grain) string {
 	return fmt.Sprintf("to_char(date_trunc('%s', CAST(%s AS TIMESTAMP)), 'YYYY-MM-DD')", g, col)
 }
@@ -69,6 +73,7 @@ func (mysql) placeholder(int) string { return "?" }
 func (mysql) date(p string) string   { return "CAST(" + p + " AS DATE)" }
 func (mysql) text(p string) string   { return "CAST(" + p + " AS CHAR)" }
 func (mysql) float(e string) string  { return "(" + e + ") * 1e0" }
+func (mysql) null() string           { return "NULL" }
 func (mysql) bucket(col string, g catalog.Grain) string {
 	switch g {
 	case catalog.Week:
@@ -90,6 +95,7 @@ func (sqlite) placeholder(int) string { return "?" }
 func (sqlite) date(p string) string   { return p }
 func (sqlite) text(p string) string   { return p }
 func (sqlite) float(e string) string  { return "CAST(" + e + " AS REAL)" }
+func (sqlite) null() string           { return "NULL" }
 func (sqlite) bucket(col string, g catalog.Grain) string {
 	switch g {
 	case catalog.Week:

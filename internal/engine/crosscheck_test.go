@@ -106,6 +106,15 @@ JOIN (SELECT s.region, SUM(l.amount) AS v ` + paidLines + " AND " + oct + ` GROU
    FROM orders o JOIN stores s ON s.store_id = o.store_id WHERE o.status = 'paid' AND ` + nov + ` GROUP BY s.region) a
 JOIN (SELECT s.region, SUM(t.visitors) AS vis FROM store_traffic t JOIN stores s ON s.store_id = t.store_id
    WHERE t.traffic_date >= '2026-11-01' AND t.traffic_date < '2026-12-01' GROUP BY s.region) v ON v.region = a.region`},
+		crossCase{name: "three sources at once: lines, traffic and refunds by region",
+			q:    catalog.Query{Metrics: []string{"gmv", "visitors", "refund_amount"}, GroupBy: []string{"region"}, Range: rng("2026-11-01", "2026-12-01")},
+			cols: []string{"gmv", "visitors", "refund_amount"},
+			ref: `SELECT g.region, g.v, t.v, r.v FROM
+(SELECT s.region, SUM(l.amount) AS v ` + paidLines + " AND " + nov + ` GROUP BY s.region) g
+JOIN (SELECT s.region, SUM(t.visitors) AS v FROM store_traffic t JOIN stores s ON s.store_id = t.store_id
+      WHERE t.traffic_date >= '2026-11-01' AND t.traffic_date < '2026-12-01' GROUP BY s.region) t ON t.region = g.region
+JOIN (SELECT s.region, SUM(f.amount) AS v FROM refunds f JOIN orders o ON o.order_id = f.order_id JOIN stores s ON s.store_id = o.store_id
+      WHERE f.refund_date >= '2026-11-01' AND f.refund_date < '2026-12-01' GROUP BY s.region) r ON r.region = g.region`},
 		crossCase{name: "having: stores with more than 60 orders",
 			q:    catalog.Query{Metrics: []string{"order_count"}, GroupBy: []string{"store"}, Having: []catalog.Having{{Metric: "order_count", Op: catalog.GT, Value: 60}}, Range: rng("2026-09-01", "2026-12-01")},
 			cols: []string{"order_count"},
@@ -183,6 +192,18 @@ JOIN (SELECT s.region, SUM(t.visitors) AS vis FROM store_traffic t JOIN stores s
  (SELECT SUM(t.visitors) FROM store_traffic t JOIN stores s ON s.store_id = t.store_id WHERE s.region = '西南' AND t.traffic_date >= '%s' AND t.traffic_date < '%s')`,
 			catalog.Week.Start(w.Start), w.Start, w.End, pcur[i].Start, pcur[i].End))
 	}
+	// A weekly trend starting mid-week compares with the same weekdays of earlier weeks.
+	parts2 := []string{}
+	for _, w := range [][4]string{{"2026-11-16", "2026-11-18", "2026-11-23", "2026-11-04|2026-11-09"}, {"2026-11-23", "2026-11-23", "2026-11-28", "2026-11-09|2026-11-14"}} {
+		prev := strings.Split(w[3], "|")
+		parts2 = append(parts2, fmt.Sprintf(`SELECT '%s' AS t,
+ (SELECT SUM(l.amount) %s AND o.order_date >= '%s' AND o.order_date < '%s'),
+ (SELECT SUM(l.amount) %s AND o.order_date >= '%s' AND o.order_date < '%s')`, w[0], paidLines, w[1], w[2], paidLines, prev[0], prev[1]))
+	}
+	cs = append(cs, crossCase{name: "weekly trend starting mid-week, previous period in whole weeks",
+		q:    catalog.Query{Metrics: []string{"gmv"}, Grain: catalog.Week, Range: rng("2026-11-18", "2026-11-28"), Compare: catalog.PreviousPeriod},
+		cols: []string{"gmv", "gmv_previous"},
+		ref:  strings.Join(parts2, "\nUNION ALL\n")})
 	cs = append(cs, crossCase{name: "weekly trend with a filter, previous period aligned by position",
 		q:    catalog.Query{Metrics: []string{"visitors"}, Grain: catalog.Week, Range: rng("2026-11-04", "2026-11-25"), Compare: catalog.PreviousPeriod, Filters: []catalog.Filter{{Dimension: "region", Op: catalog.OpEq, Values: []string{"西南"}}}},
 		cols: []string{"visitors", "visitors_previous"},
