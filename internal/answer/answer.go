@@ -63,6 +63,8 @@ type Answer struct {
 	Ref string `json:"ref,omitempty"`
 	// Metrics lists the metrics the answer is about, for owner notes and feedback.
 	Metrics []string `json:"metrics,omitempty"`
+	// DataEnd is the last day with data for these metrics (YYYY-MM-DD), when known.
+	DataEnd string `json:"data_end,omitempty"`
 }
 
 // Table is a formatted table.
@@ -81,7 +83,8 @@ type ParserSource interface {
 type Options struct {
 	// Charts renders charts; nil means answers carry no chart.
 	Charts *chart.Renderer
-	// DataEnd, if set, returns the last day with complete data, shown as freshness.
+	// DataEnd, if set, returns the last day with complete data; without it the last date in
+	// the metrics' sources is read from the warehouse (cached for a minute).
 	DataEnd func() catalog.Date
 	// Alerts, if set, gives the alerts and cause notes shown with answers whose period covers
 	// them, and answers "why" questions; nil shows none.
@@ -156,6 +159,16 @@ func (a *Answerer) FromParse(ctx context.Context, res nlq.Result) *Answer {
 			return a.fail(ans, errors.New("parser returned an answer without a query"))
 		}
 		q := *res.Query
+		if end, ok := a.dataEnd(ctx, q.Metrics); ok {
+			ans.DataEnd = end.String()
+			// A period that runs past the data ("本月", "今年" before today's data is in) stops
+			// where the data stops, so the comparison period covers the same days.
+			if cut := end.AddDays(1); q.Range.End.After(cut) && q.Range.Start.Before(cut) {
+				q.Range.End = cut
+				ans.Notes = append(append([]string(nil), ans.Notes...), fmt.Sprintf(msg(lang,
+					"数据只到 %s, 期间算到这一天为止, 对比期同样截取", "data goes up to %s, so the period (and its comparison) stops there"), end))
+			}
+		}
 		ans.Query = &q
 		ans.Metrics = q.Metrics
 		r, err := a.eng.Run(ctx, q)
@@ -307,11 +320,11 @@ func (a *Answerer) compose(c *catalog.Catalog, r *engine.Result, ans *Answer) {
 	default:
 		a.breakdown(c, view, ans)
 	}
-	ans.Context = a.context(c, q, lang, ans.Notes)
+	ans.Context = a.context(c, q, lang, ans.Notes, ans.DataEnd)
 }
 
 // context writes the small print: definitions, period, comparison, filters, notes, freshness.
-func (a *Answerer) context(c *catalog.Catalog, q *catalog.Query, lang string, notes []string) []string {
+func (a *Answerer) context(c *catalog.Catalog, q *catalog.Query, lang string, notes []string, dataEnd string) []string {
 	var out []string
 	out = append(out, msg(lang, "期间: ", "Period: ")+periodText(q.Range, lang))
 	if q.Compare != catalog.NoComparison {
@@ -332,8 +345,8 @@ func (a *Answerer) context(c *catalog.Catalog, q *catalog.Query, lang string, no
 	for _, n := range notes {
 		out = append(out, msg(lang, "说明: ", "Note: ")+n)
 	}
-	if a.opts.DataEnd != nil {
-		out = append(out, msg(lang, "数据截至 ", "Data up to ")+a.opts.DataEnd().String())
+	if dataEnd != "" {
+		out = append(out, msg(lang, "数据截至 ", "Data up to ")+dataEnd)
 	}
 	return out
 }
@@ -445,8 +458,8 @@ func (a *Answerer) single(c *catalog.Catalog, v *view, ans *Answer) {
 	}
 	if empty {
 		ans.Headline = periodText(q.Range, ans.Lang) + msg(ans.Lang, " 还没有数据。", ": there is no data for this period yet.")
-		if a.opts.DataEnd != nil {
-			ans.Headline += fmt.Sprintf(msg(ans.Lang, "数据截至 %s。", " Data goes up to %s."), a.opts.DataEnd())
+		if ans.DataEnd != "" {
+			ans.Headline += fmt.Sprintf(msg(ans.Lang, "数据截至 %s。", " Data goes up to %s."), ans.DataEnd)
 		}
 		return
 	}
@@ -780,6 +793,20 @@ func bucketLabel(d catalog.Date, g catalog.Grain) string {
 		return d.String()[:4]
 	}
 	return d.String()[5:]
+}
+
+// dataEnd returns the last day with data for metrics, from Options.DataEnd or the warehouse. A
+// failure to read it is logged and treated as unknown.
+func (a *Answerer) dataEnd(ctx context.Context, metrics []string) (catalog.Date, bool) {
+	if a.opts.DataEnd != nil {
+		return a.opts.DataEnd(), true
+	}
+	end, ok, err := a.eng.DataEnd(ctx, metrics)
+	if err != nil {
+		a.log.Warn("read data freshness", "err", err)
+		return catalog.Date{}, false
+	}
+	return end, ok
 }
 
 // Catalog returns the catalog in force.

@@ -86,3 +86,23 @@ func TestWarehouseFailure(t *testing.T) {
 		t.Errorf("reply does not give the reference %s:\n%s", got.Ref, got.Text)
 	}
 }
+
+// TestPeriodStopsWithTheData checks that a period running past the data is cut where the data
+// stops, so the comparison covers the same days; the data's end is read from the warehouse.
+func TestPeriodStopsWithTheData(t *testing.T) {
+	f := answertest.Demo(t, 400, 3)
+	a := f.Answerer(answer.Options{})
+	later := time.Date(2026, 12, 3, 9, 0, 0, 0, f.Catalog.Location)
+	got := a.Answer(context.Background(), "今年销售额同比", nlq.Context{Now: later})
+	if got.Status != answer.StatusAnswer {
+		t.Fatalf("status %s: %s", got.Status, got.Text)
+	}
+	for _, want := range []string{"2026-01-01 至 2026-11-30", "对比(同比): 2025-01-01 至 2025-11-30", "数据只到 2026-11-30", "数据截至 2026-11-30"} {
+		if !strings.Contains(got.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, got.Text)
+		}
+	}
+	if got.DataEnd != "2026-11-30" {
+		t.Errorf("DataEnd = %q, want 2026-11-30", got.DataEnd)
+	}
+}

@@ -88,7 +88,9 @@ func TestPlannedAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			wh := &fakeWarehouse{cols: tt.wantQuery.Columns(c)}
-			a := answer.New(staticParser{parser}, engine.New(engine.Static{C: c}, wh, nil), answer.Options{})
+			// A fixed data end: the fake warehouse answers only the metric query.
+			end := catalog.NewDate(2026, 11, 30)
+			a := answer.New(staticParser{parser}, engine.New(engine.Static{C: c}, wh, nil), answer.Options{DataEnd: func() catalog.Date { return end }})
 			pl := &answer.Planned{Answerer: a, Need: tt.need}
 			if tt.planner != nil {
 				pl.P = tt.planner

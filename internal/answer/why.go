@@ -95,7 +95,7 @@ func (a *Answerer) why(ctx context.Context, res nlq.Result) *Answer {
 	for _, n := range loose {
 		ans.Lines = append(ans.Lines, "• "+NoteText(c, nil, n, lang))
 	}
-	ans.Context = a.context(c, &q, lang, res.Notes)
+	ans.Context = a.context(c, &q, lang, res.Notes, ans.DataEnd)
 	ans.Text = ans.render()
 	return ans
 }

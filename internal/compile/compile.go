@@ -909,3 +909,21 @@ func Values(c *catalog.Catalog, dimension string, d Dialect, limit int) (*Statem
 	sql := fmt.Sprintf("SELECT DISTINCT %s AS %s\nFROM %s s0\nWHERE %s IS NOT NULL\nORDER BY 1\nLIMIT %d", col, dia.quote("value"), b.table(src), col, limit)
 	return &Statement{Dialect: d, SQL: sql, Columns: []Column{{Name: "value", Role: RoleDimension}}}, nil
 }
+
+// Freshness compiles the statement that reads the last date with data of a source: the largest
+// value of its time column.
+func Freshness(c *catalog.Catalog, source string, d Dialect) (*Statement, error) {
+	dia, err := dialectOf(d)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := c.Source(source)
+	if !ok || s.Time == "" {
+		return nil, fmt.Errorf("compile freshness: source %q has no time column", source)
+	}
+	src, col := c.TimeColumn(s)
+	ts, _ := c.Source(src)
+	b := &builder{c: c, d: dia}
+	sql := fmt.Sprintf("SELECT MAX(s0.%s) AS %s\nFROM %s s0", dia.quote(col), dia.quote("last"), b.table(ts))
+	return &Statement{Dialect: d, SQL: sql, Columns: []Column{{Name: "last", Role: RoleTime}}}, nil
+}

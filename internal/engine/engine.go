@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sort"
 	"time"
 
@@ -39,14 +40,25 @@ type Engine struct {
 	wh       Warehouse
 	log      *slog.Logger
 	now      func() time.Time
+
+	mu    sync.Mutex
+	fresh map[string]freshness // source -> last date with data, cached briefly
 }
+
+type freshness struct {
+	last catalog.Date
+	at   time.Time
+}
+
+// freshFor is how long a source's last date is cached.
+const freshFor = time.Minute
 
 // New returns an Engine over the given catalogs and warehouse.
 func New(catalogs Catalogs, wh Warehouse, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{catalogs: catalogs, wh: wh, log: log, now: time.Now}
+	return &Engine{catalogs: catalogs, wh: wh, log: log, now: time.Now, fresh: map[string]freshness{}}
 }
 
 // Catalog returns the catalog in force.
@@ -107,4 +119,60 @@ func (e *Engine) Values(ctx context.Context, dimension string) ([]string, error)
 	}
 	sort.Strings(out) // engines collate differently
 	return out, nil
+}
+
+// DataEnd returns the last day with data for all of metrics: the earliest of the last dates of the
+// sources they aggregate. ok is false when a source has no rows.
+func (e *Engine) DataEnd(ctx context.Context, metrics []string) (end catalog.Date, ok bool, err error) {
+	c := e.Catalog()
+	sources := map[string]bool{}
+	for _, name := range metrics {
+		if m, found := c.Metric(name); found {
+			for _, s := range c.BaseSources(m) {
+				sources[s] = true
+			}
+		}
+	}
+	for s := range sources {
+		last, found, err := e.sourceEnd(ctx, c, s)
+		if err != nil || !found {
+			return catalog.Date{}, false, err
+		}
+		if !ok || last.Before(end) {
+			end, ok = last, true
+		}
+	}
+	return end, ok, nil
+}
+
+func (e *Engine) sourceEnd(ctx context.Context, c *catalog.Catalog, source string) (catalog.Date, bool, error) {
+	e.mu.Lock()
+	f, cached := e.fresh[source]
+	e.mu.Unlock()
+	if cached && time.Since(f.at) < freshFor {
+		return f.last, true, nil
+	}
+	st, err := compile.Freshness(c, source, compile.Dialect(e.wh.Dialect()))
+	if err != nil {
+		return catalog.Date{}, false, err
+	}
+	res, err := e.wh.Query(ctx, st.SQL)
+	if err != nil {
+		return catalog.Date{}, false, fmt.Errorf("read freshness of %s: %w", source, err)
+	}
+	if len(res.Rows) == 0 || res.Rows[0][0] == nil {
+		return catalog.Date{}, false, nil
+	}
+	text := fmt.Sprint(res.Rows[0][0])
+	if len(text) < 10 {
+		return catalog.Date{}, false, fmt.Errorf("read freshness of %s: unexpected value %q", source, text)
+	}
+	last, err := catalog.ParseDate(text[:10])
+	if err != nil {
+		return catalog.Date{}, false, fmt.Errorf("read freshness of %s: %w", source, err)
+	}
+	e.mu.Lock()
+	e.fresh[source] = freshness{last: last, at: time.Now()}
+	e.mu.Unlock()
+	return last, true, nil
 }

@@ -221,7 +221,7 @@ func runCase(ctx context.Context, c Case, ans Answerer, wh Warehouse, loc *time.
 	}
 	switch e.Status {
 	case "answer":
-		problems = append(problems, checkQuery(got.Query, e.Query)...)
+		problems = append(problems, checkQuery(got.Query, e.Query, got.DataEnd)...)
 		if e.SQL != "" {
 			res, err := wh.Query(ctx, e.SQL)
 			if err != nil {

@@ -18,8 +18,10 @@ const RelTol = 1e-9
 // maxRowsShown bounds the missing and unexpected rows listed for one failure.
 const maxRowsShown = 5
 
-// checkQuery returns a problem for every field of want that differs from got.
-func checkQuery(got *catalog.Query, want *QueryExpect) []string {
+// checkQuery returns a problem for every field of want that differs from got. dataEnd is the
+// last day with data the answer reported ("" when unknown): answers stop a period there, so the
+// expected period is cut the same way.
+func checkQuery(got *catalog.Query, want *QueryExpect, dataEnd string) []string {
 	if want == nil {
 		return nil
 	}
@@ -39,8 +41,16 @@ func checkQuery(got *catalog.Query, want *QueryExpect) []string {
 	if want.Grain != nil && got.Grain != *want.Grain {
 		diff("grain", got.Grain, *want.Grain)
 	}
-	if want.TimeRange != nil && got.Range != *want.TimeRange {
-		out = append(out, fmt.Sprintf("time_range: got %s, want %s", got.Range, *want.TimeRange))
+	if want.TimeRange != nil {
+		w := *want.TimeRange
+		if end, err := catalog.ParseDate(dataEnd); err == nil {
+			if cut := end.AddDays(1); w.End.After(cut) && w.Start.Before(cut) {
+				w.End = cut
+			}
+		}
+		if got.Range != w {
+			out = append(out, fmt.Sprintf("time_range: got %s, want %s", got.Range, w))
+		}
 	}
 	if want.Compare != nil && got.Compare != *want.Compare {
 		diff("compare", got.Compare, *want.Compare)

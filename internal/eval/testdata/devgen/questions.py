@@ -178,7 +178,9 @@ add(C, 'zh', '上个月客单价 vs 前一个月', ['aov'], P['last_month'], com
 add(C, 'zh', '10月退款率环比', ['refund_rate'], P['oct'], compare='previous_period')
 add(C, 'zh', '上个月新客数同比', ['new_customers'], P['last_month'], compare='same_period_last_year')
 add(C, 'zh', '上季度各品类销量环比', ['units'], P['last_quarter'], by=['category'], compare='previous_period')
-add(C, 'zh', '今年GMV和去年同期比', ['gmv'], P['this_year'], compare='same_period_last_year')
+# The demo's data ends 2026-11-30, so "this year so far" stops there and is compared with
+# 2025-01-01..2025-11-30, the same days (not through 2025-12-01).
+add(C, 'zh', '今年GMV和去年同期比', ['gmv'], (D(2026, 1, 1), D(2026, 12, 1)), compare='same_period_last_year')
 add(C, 'zh', '近6个月每月销售额同比', ['gmv'], P['last6m'], grain='month', compare='same_period_last_year')
 add(C, 'zh', '本月至今销售额环比', ['gmv'], P20['this_month'], now=N20, compare='previous_period',
     sql="SELECT (SELECT SUM(l.amount) FROM order_lines l JOIN orders o ON o.order_id = l.order_id WHERE o.status = 'paid' AND o.order_date >= '2026-11-01' AND o.order_date < '2026-11-21'), (SELECT SUM(l.amount) FROM order_lines l JOIN orders o ON o.order_id = l.order_id WHERE o.status = 'paid' AND o.order_date >= '2026-10-01' AND o.order_date < '2026-10-21')")
