@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 
@@ -643,43 +644,109 @@ func (a *Answerer) trend(c *catalog.Catalog, v *view, ans *Answer) {
 	lang := ans.Lang
 	first := q.Metrics[0]
 	m, _ := c.Metric(first)
-	ans.Table = v.table(v.r.Rows, q)
-	last := v.r.Rows[len(v.r.Rows)-1]
-	latest := v.str(last, catalog.TimeColumn)
-	if d, err := catalog.ParseDate(latest); err == nil {
-		if days, full := bucketDays(q, d); days < full {
-			latest += fmt.Sprintf(msg(lang, " (不完整, 只含 %d/%d 天)", " (partial: %d of %d days)"), days, full)
+	buckets := v.r.Statement.Buckets
+	rows := v.r.Rows
+	if len(q.GroupBy) == 0 {
+		rows = v.filled(q, buckets)
+	}
+	ans.Table = v.table(rows, q)
+
+	// The latest bucket: its value (summed over the groups of an additive metric; not quoted
+	// for other metrics when there are groups), whether it is partial, and its comparison.
+	latest := v.str(rows[len(rows)-1], catalog.TimeColumn)
+	var latestRows [][]any
+	for _, row := range rows {
+		if v.str(row, catalog.TimeColumn) == latest {
+			latestRows = append(latestRows, row)
 		}
 	}
-	var partial []string
-	seen := map[string]bool{}
-	for _, row := range v.r.Rows {
-		t := v.str(row, catalog.TimeColumn)
-		if d, err := catalog.ParseDate(t); err == nil && !seen[t] {
-			seen[t] = true
-			if days, full := bucketDays(q, d); days < full {
-				partial = append(partial, fmt.Sprintf(msg(lang, "%s (%d/%d 天)", "%s (%d of %d days)"), t, days, full))
+	label := latest
+	if d, err := catalog.ParseDate(latest); err == nil {
+		if days, full := bucketDays(q, d); days < full {
+			label += fmt.Sprintf(msg(lang, " (不完整, 只含 %d/%d 天)", " (partial: %d of %d days)"), days, full)
+		}
+	}
+	var value string
+	switch {
+	case len(q.GroupBy) == 0:
+		value = v.value(latestRows[0], first, first)
+	case m.Additive():
+		var sum float64
+		for _, row := range latestRows {
+			x, _ := v.num(row, first)
+			sum += x
+		}
+		value = msg(lang, "合计 ", "in all ") + format.Value(sum, m, lang)
+	}
+	var headline string
+	if value != "" {
+		is := msg(lang, " 为 ", " ")
+		if len(q.GroupBy) > 0 {
+			is = " "
+		}
+		headline = fmt.Sprintf(msg(lang, "%s %s趋势(按%s): 最近一期 %s%s%s", "%s %s trend by %s: latest (%s)%s%s"),
+			periodText(q.Range, lang), m.Label.In(lang), grainText(q.Grain, lang), label, is, value)
+	} else {
+		headline = fmt.Sprintf(msg(lang, "%s %s趋势(按%s, %d组): 最近一期 %s", "%s %s trend by %s (%d groups): latest %s"),
+			periodText(q.Range, lang), m.Label.In(lang), grainText(q.Grain, lang), len(latestRows), label)
+	}
+	if q.Compare != catalog.NoComparison && len(q.GroupBy) == 0 {
+		// Name the bucket it is compared with: in a trend it is the matching bucket of the
+		// comparison period, not necessarily the one just before.
+		if i := slices.IndexFunc(buckets, func(b catalog.Date) bool { return b.String() == latest }); i >= 0 {
+			if prev := compile.ComparisonRange(*q).Buckets(q.Grain); i < len(prev) {
+				headline += fmt.Sprintf(msg(lang, ", 对比 %s: ", ", against %s: "), q.Grain.Start(prev[i].Start)) + v.change(latestRows[0], first, q.Compare)
 			}
 		}
 	}
-	if len(partial) > 0 {
-		ans.Notes = append(append([]string(nil), ans.Notes...), msg(lang, "不完整的周期: ", "Partial periods: ")+strings.Join(partial, msg(lang, "、", ", ")))
-	}
-	headline := fmt.Sprintf(msg(lang, "%s %s趋势(按%s): 最近一期 %s 为 %s", "%s %s trend by %s: latest (%s) %s"),
-		periodText(q.Range, lang), m.Label.In(lang), grainText(q.Grain, lang), latest, v.value(last, first, first))
-	if q.Compare != catalog.NoComparison {
-		headline += msg(lang, ", ", ", ") + v.change(last, first, q.Compare)
-	}
 	if m.Additive() && len(q.GroupBy) == 0 {
 		var sum float64
-		for _, row := range v.r.Rows {
+		for _, row := range rows {
 			x, _ := v.num(row, first)
 			sum += x
 		}
 		headline += fmt.Sprintf(msg(lang, "; 期间合计 %s", "; total %s"), format.Value(sum, m, lang))
 	}
+	var partial []string
+	for _, b := range buckets {
+		if days, full := bucketDays(q, b); days < full {
+			partial = append(partial, fmt.Sprintf(msg(lang, "%s (%d/%d 天)", "%s (%d of %d days)"), b, days, full))
+		}
+	}
+	if len(partial) > 0 {
+		ans.Notes = append(append([]string(nil), ans.Notes...), msg(lang, "不完整的周期: ", "Partial periods: ")+strings.Join(partial, msg(lang, "、", ", ")))
+	}
 	ans.Headline = headline
 	a.lineChart(c, v, ans)
+}
+
+// filled returns a trend's rows with one row for every bucket of the period: a bucket without
+// data has 0 for sum and count metrics and no value for the others.
+func (v *view) filled(q *catalog.Query, buckets []catalog.Date) [][]any {
+	byTime := map[string][]any{}
+	for _, row := range v.r.Rows {
+		byTime[v.str(row, catalog.TimeColumn)] = row
+	}
+	ti := v.idx[catalog.TimeColumn]
+	out := make([][]any, 0, len(buckets))
+	for _, b := range buckets {
+		if row, ok := byTime[b.String()]; ok {
+			out = append(out, row)
+			continue
+		}
+		row := make([]any, len(v.r.Columns))
+		row[ti] = b.String()
+		for i, col := range v.r.Columns {
+			if m, ok := v.c.Metric(col.Metric); ok && col.Role == compile.RoleValue && m.Additive() {
+				row[i] = int64(0)
+			}
+		}
+		out = append(out, row)
+	}
+	if len(out) == 0 {
+		return v.r.Rows
+	}
+	return out
 }
 
 // bucketDays returns how many days of the bucket starting at start fall in q's period, and how many

@@ -37,6 +37,8 @@ func TestAnswers(t *testing.T) {
 		{"退款率怎么算的?", answer.StatusDefine, []string{"退款金额(按退款日期) / 销售额(按下单日期)", "负责人: 张伟"}, false},
 		{"销售", answer.StatusClarify, []string{"销售额", "销量"}, false},
 		{"上周火星的销售额", answer.StatusAnswer, []string{"没有用上的词: 火星"}, false},
+		{"近3天每天销售额 环比", answer.StatusAnswer, []string{"最近一期 2026-11-30 为", "对比 2026-11-27: 环比"}, true},
+		{"近30天各大区销售额按周趋势", answer.StatusAnswer, []string{"合计"}, true},
 		{"近4周每周访客数趋势", answer.StatusAnswer, []string{"最近一期 2026-11-30 (不完整, 只含 1/7 天)", "不完整的周期: 2026-11-02 (6/7 天)、2026-11-30 (1/7 天)"}, true},
 	}
 	for _, tc := range tests {
