@@ -140,12 +140,19 @@ func printAlerts(w io.Writer, cat *catalog.Catalog, r catalog.TimeRange, alerts,
 	for _, a := range alerts {
 		m, _ := cat.Metric(a.Metric)
 		val := func(v float64) string { return format.Value(v, m, "en") }
+		// Changes of a rate are in percentage points; of anything else, relative.
+		change := func(cur, base, rel float64) string {
+			if m.Format == catalog.Percent {
+				return fmt.Sprintf("%+.2f pp", (cur-base)*100)
+			}
+			return format.SignedPercent(rel)
+		}
 		fmt.Fprintf(w, "\n%s  %s  %s [%s]  %s %s\n", a.Day, a.Metric, a.Slice, a.Rule, a.Kind, a.Direction)
 		band := "expected " + val(a.Expected)
 		if a.Low != nil && a.High != nil {
 			band += fmt.Sprintf(" (%s .. %s)", val(*a.Low), val(*a.High))
 		}
-		fmt.Fprintf(w, "  value %s, %s, deviation %s", val(a.Value), band, format.SignedPercent(a.Deviation))
+		fmt.Fprintf(w, "  value %s, %s, deviation %s", val(a.Value), band, change(a.Value, a.Expected, a.Deviation))
 		if a.Score != 0 {
 			fmt.Fprintf(w, " (%.1f sd)", a.Score)
 		}
@@ -157,10 +164,10 @@ func printAlerts(w io.Writer, cat *catalog.Catalog, r catalog.TimeRange, alerts,
 		if rc == nil {
 			continue
 		}
-		fmt.Fprintf(w, "  against %s: %s -> %s (%s)\n", rc.Baseline.Start, val(rc.Base), val(rc.Current), format.SignedPercent(pct(rc.Current, rc.Base)))
+		fmt.Fprintf(w, "  against %s: %s -> %s (%s)\n", rc.Baseline.Start, val(rc.Base), val(rc.Current), change(rc.Current, rc.Base, pct(rc.Current, rc.Base)))
 		for _, c := range rc.Top {
 			fmt.Fprintf(w, "    %-14s %-12s %5.0f%% of the change  (%s -> %s, %s)\n", c.Dimension, c.Value,
-				c.Contribution*100, val(c.Base), val(c.Current), format.SignedPercent(c.PctChange))
+				c.Contribution*100, val(c.Base), val(c.Current), change(c.Current, c.Base, c.PctChange))
 		}
 		if len(rc.Factors) > 0 {
 			var parts []string

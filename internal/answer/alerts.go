@@ -93,17 +93,23 @@ func Deviation(a store.Alert) float64 {
 	return a.Value/mid - 1
 }
 
-// MoveText writes the direction and size of an alert's move: "下降 31%" or "down 31%".
-func MoveText(a store.Alert, lang string) string {
+// MoveText writes the direction and size of an alert's move against the middle of its expected
+// band: "下降 31%" or "down 31%"; for a rate (a metric in percent), in percentage points, "上升
+// 1.4个百分点" or "up 1.4 pp", since a relative change of a rate reads as a different number.
+func MoveText(c *catalog.Catalog, a store.Alert, lang string) string {
 	d := Deviation(a)
 	if math.IsNaN(d) {
 		return msg(lang, "异常", "moved")
 	}
-	pct := format.Percent(math.Abs(d), 0)
-	if d < 0 {
-		return msg(lang, "下降 ", "down ") + pct
+	size := format.Percent(math.Abs(d), 0)
+	if m, ok := c.Metric(a.Metric); ok && m.Format == catalog.Percent {
+		pp := math.Abs(a.Value-(a.ExpectedLow+a.ExpectedHigh)/2) * 100
+		size = fmt.Sprintf(msg(lang, "%.1f个百分点", "%.1f pp"), pp)
 	}
-	return msg(lang, "上升 ", "up ") + pct
+	if d < 0 {
+		return msg(lang, "下降 ", "down ") + size
+	}
+	return msg(lang, "上升 ", "up ") + size
 }
 
 // AlertText describes an alert in one line: "11月18日 华东 小程序 销售额下降 31%".
@@ -115,7 +121,7 @@ func AlertText(c *catalog.Catalog, a store.Alert, lang string) string {
 		name = m.Label.In(lang)
 	}
 	sep := msg(lang, "", " ")
-	parts = append(parts, name+sep+MoveText(a, lang))
+	parts = append(parts, name+sep+MoveText(c, a, lang))
 	return strings.Join(parts, " ")
 }
 

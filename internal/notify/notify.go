@@ -149,7 +149,7 @@ func (n *Notifier) Compose(ctx context.Context, a store.Alert, detail *alert.Ale
 	val := func(x float64) string { return format.Value(x, m, lang) }
 	r := bot.Reply{Lang: lang}
 	r.Headline = fmt.Sprintf(msg(lang, "%s %s %s %s (预期 %s–%s)", "%s %s %s %s (expected %s–%s)"),
-		m.Label.In(lang), sliceText(c, a), answer.PeriodText(c, a.PeriodStart, a.PeriodEnd, lang), answer.MoveText(a, lang),
+		m.Label.In(lang), sliceText(c, a), answer.PeriodText(c, a.PeriodStart, a.PeriodEnd, lang), answer.MoveText(c, a, lang),
 		val(a.ExpectedLow), val(a.ExpectedHigh))
 	r.Headline = strings.Join(strings.Fields(r.Headline), " ")
 	line := fmt.Sprintf(msg(lang, "实际 %s, 预期 %s–%s, 偏离 %s", "Value %s, expected %s–%s, deviation %s"),
