@@ -438,8 +438,7 @@ func (v *view) change(row []any, metric string, cmp catalog.Comparison) string {
 		if !ok {
 			return fmt.Sprintf("%s —", name)
 		}
-		pp := fmt.Sprintf("%+.1f", d*100)
-		return fmt.Sprintf(msg(v.lang, "%s %s个百分点 (上期 %s)", "%s %s pp (was %s)"), name, pp, prev)
+		return fmt.Sprintf(msg(v.lang, "%s %s (上期 %s)", "%s %s (was %s)"), name, format.PercentagePoints(d, v.lang), prev)
 	}
 	p, ok := v.num(row, metric+catalog.SuffixPctChange)
 	if !ok {
@@ -569,7 +568,7 @@ func (v *view) table(rows [][]any, q *catalog.Query) *Table {
 		case compile.RolePctChange:
 			title = msg(v.lang, "变化", "change")
 			if m, _ := v.c.Metric(c.Metric); m.Format == catalog.Percent {
-				title = msg(v.lang, "变化(百分点)", "change (pp)")
+				title = msg(v.lang, "变化", "change")
 			}
 		case compile.RoleShare:
 			title = msg(v.lang, "占比", "share")
@@ -587,7 +586,7 @@ func (v *view) table(rows [][]any, q *catalog.Query) *Table {
 				m, _ := v.c.Metric(c.metric)
 				if m.Format == catalog.Percent {
 					if d, ok := v.num(row, c.metric+catalog.SuffixChange); ok {
-						cells = append(cells, fmt.Sprintf("%+.1f", d*100))
+						cells = append(cells, format.PercentagePoints(d, v.lang))
 						continue
 					}
 				} else if p, ok := v.num(row, c.name); ok {

@@ -6,8 +6,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/metricbot/metricbot/catalog"

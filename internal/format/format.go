@@ -24,6 +24,9 @@ func Value(v float64, m *catalog.Metric, lang string) string {
 		if lang == "zh" {
 			return s + "元"
 		}
+		if neg, ok := strings.CutPrefix(s, "-"); ok {
+			return "-¥" + neg
+		}
 		return "¥" + s
 	}
 	return Compact(v, lang)
@@ -41,13 +44,38 @@ func Percent(v float64, decimals int) string {
 	return strconv.FormatFloat(v*100, 'f', decimals, 64) + "%"
 }
 
-// SignedPercent formats a ratio with its sign ("+12.3%", "-4.0%").
+// SignedPercent formats a ratio with its sign ("+12.3%", "-4.0%"); a change that rounds to zero
+// is "0.0%", never "-0.0%".
 func SignedPercent(v float64) string {
 	s := Percent(v, 1)
-	if v >= 0 {
+	switch {
+	case s == "0.0%" || s == "-0.0%":
+		return "0.0%"
+	case v > 0:
 		return "+" + s
 	}
 	return s
+}
+
+// PercentagePoints formats a change of a rate (0.0123 = 1.23 percentage points) with its sign and
+// one decimal, or two when it is under a tenth of a point, so a small move does not read as
+// "+0.0"; zh "+1.2个百分点", en "+1.2 pp".
+func PercentagePoints(d float64, lang string) string {
+	pp := d * 100
+	decimals := 1
+	if math.Abs(pp) < 0.05 {
+		decimals = 2
+	}
+	s := strconv.FormatFloat(pp, 'f', decimals, 64)
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	} else if pp > 0 {
+		s = "+" + s
+	}
+	if lang == "zh" {
+		return s + "个百分点"
+	}
+	return s + " pp"
 }
 
 // Compact formats v with at most three significant digits and a unit: 1.23万, 4.56亿 (zh) or
@@ -62,12 +90,29 @@ func Compact(v float64, lang string) string {
 	if lang == "zh" {
 		units = []unit{{1e12, "万亿"}, {1e8, "亿"}, {1e4, "万"}}
 	}
-	for _, u := range units {
+	for i, u := range units {
 		if a >= u.size {
-			return sig3(v/u.size) + u.name
+			n := sig3(v / u.size)
+			// 999,950 rounds to "1000K": say "1M" instead (and 1万万 is 1亿).
+			if i > 0 && math.Abs(mustFloat(n))*u.size >= units[i-1].size {
+				return sig3(v/units[i-1].size) + units[i-1].name
+			}
+			return n + u.name
 		}
 	}
-	return trim(strconv.FormatFloat(v, 'f', 2, 64))
+	s := trim(strconv.FormatFloat(v, 'f', 2, 64))
+	if lang == "zh" && len(units) > 0 && math.Abs(mustFloat(s)) >= units[len(units)-1].size {
+		return sig3(v/units[len(units)-1].size) + units[len(units)-1].name
+	}
+	if lang != "zh" && math.Abs(mustFloat(s)) >= 1e3 {
+		return sig3(v/1e3) + "K"
+	}
+	return s
+}
+
+func mustFloat(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
 }
 
 // sig3 formats x (at least 1 in magnitude) with three significant digits.

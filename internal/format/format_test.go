@@ -65,3 +65,26 @@ func TestTable(t *testing.T) {
 		t.Errorf("Width(华东ab) = %d, want 6", Width("华东ab"))
 	}
 }
+
+func TestEdges(t *testing.T) {
+	money := &catalog.Metric{Format: catalog.Currency}
+	tests := []struct{ got, want string }{
+		{Compact(999950, "en"), "1M"},
+		{Compact(99995000, "zh"), "1亿"},
+		{Compact(9999.996, "zh"), "1万"},
+		{Compact(999.996, "en"), "1K"},
+		{Compact(9999.5, "zh"), "9999.5"},
+		{Compact(-999950, "en"), "-1M"},
+		{Value(-1234, money, "en"), "-¥1.23K"},
+		{SignedPercent(-0.0004), "0.0%"},
+		{SignedPercent(0.0004), "0.0%"},
+		{PercentagePoints(0.000333, "zh"), "+0.03个百分点"},
+		{PercentagePoints(-0.0142, "en"), "-1.4 pp"},
+		{PercentagePoints(-0.00001, "en"), "0.00 pp"},
+	}
+	for i, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("case %d: got %q, want %q", i, tc.got, tc.want)
+		}
+	}
+}
