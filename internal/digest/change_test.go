@@ -17,12 +17,12 @@ func TestChange(t *testing.T) {
 	}{
 		{amount, 110, 100, true, true, "en", "+10.0%"},
 		{amount, 90, 100, true, true, "zh", "-10.0%"},
-		{amount, 99.9999, 100, true, true, "en", "+0.0%"},
+		{amount, 99.9999, 100, true, true, "en", "0.0%"},
 		{amount, 5, -10, true, true, "en", "+150.0%"},
 		{amount, 5, 0, true, true, "en", "—"},
 		{amount, 5, 1, true, false, "en", "—"},
-		{rate, 0.032, 0.030, true, true, "en", "+0.2pp"},
-		{rate, 0.0320, 0.03204, true, true, "zh", "+0.0个百分点"},
+		{rate, 0.032, 0.030, true, true, "en", "+0.2 pp"},
+		{rate, 0.0320, 0.03204, true, true, "zh", "0.00个百分点"},
 		{rate, 0.028, 0.030, true, true, "zh", "-0.2个百分点"},
 	}
 	for _, tc := range tests {

@@ -374,20 +374,12 @@ func change(m *catalog.Metric, cur, old float64, hasCur, hasOld bool, lang strin
 		return "—"
 	}
 	if m.Format == catalog.Percent {
-		return noNegativeZero(fmt.Sprintf("%+.1f", (cur-old)*100)) + msg(lang, "个百分点", "pp")
+		return format.PercentagePoints(cur-old, lang)
 	}
 	if old == 0 {
 		return "—"
 	}
-	return noNegativeZero(format.SignedPercent((cur - old) / math.Abs(old)))
-}
-
-// noNegativeZero writes a change that rounds to zero as +0.0.
-func noNegativeZero(s string) string {
-	if strings.HasPrefix(s, "-0.0") && strings.Trim(s[1:], "0.%") == "" {
-		return "+" + s[1:]
-	}
-	return s
+	return format.SignedPercent((cur - old) / math.Abs(old))
 }
 
 func targetCell(l Line, g catalog.Grain, lang string) string {
