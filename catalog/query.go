@@ -124,6 +124,15 @@ type QueryError struct {
 	Problems []string
 	// Unknown holds the not-found errors among the problems, for "did you mean" replies.
 	Unknown []*NotFoundError
+	// Unreachable lists the metric and dimension pairs that cannot go together, for replies in
+	// people's words.
+	Unreachable []Unreachable
+}
+
+// Unreachable says that Metric cannot be broken down (or, with Filter, filtered) by Dimension.
+type Unreachable struct {
+	Metric, Dimension string
+	Filter            bool
 }
 
 func (e *QueryError) Error() string {
@@ -176,6 +185,7 @@ func (q *Query) Validate(c *Catalog) error {
 		for _, m := range metrics {
 			if !c.CanGroupBy(m, d) {
 				bad("metric %q cannot be %s by %q: no many-to-one join path from its source to %q", m.Name, use, name, d.Source)
+				qe.Unreachable = append(qe.Unreachable, Unreachable{Metric: m.Name, Dimension: name, Filter: use == "filtered"})
 			}
 		}
 	}

@@ -63,6 +63,8 @@ func TestParseGeneralDemo(t *testing.T) {
 		{q: "gmv of stores with more than 500 orders last month", kind: Answer, want: &catalog.Query{Metrics: []string{"gmv", "order_count"},
 			GroupBy: []string{"store"}, Range: nov, Having: []catalog.Having{{Metric: "order_count", Op: catalog.GT, Value: 500}}}},
 		{q: "gmv with more than 500 orders last month", kind: Refuse},
+		// A metric that cannot reach a dimension is refused in people's words.
+		{q: "上个月各品类的访客数", kind: Refuse, text: "访客数不能按品类拆分"},
 		// Definition questions.
 		{q: "活跃客户数是怎么统计的", kind: Define, def: "active_customers"},
 		{q: "how do you count visitors?", kind: Define, def: "visitors"},

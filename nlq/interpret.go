@@ -829,6 +829,19 @@ func (s *state) invalidText(err error) string {
 	var qe *catalog.QueryError
 	problems := err.Error()
 	if errors.As(err, &qe) {
+		if len(qe.Unreachable) > 0 && len(qe.Unreachable) == len(qe.Problems) {
+			// In people's words: which metric cannot go with which dimension.
+			var parts []string
+			for _, u := range qe.Unreachable {
+				m, d := s.p.metricLabel(u.Metric, s.lang), s.p.dimLabel(u.Dimension, s.lang)
+				if u.Filter {
+					parts = append(parts, fmt.Sprintf(msg(s.lang, "%s不能按%s筛选", "%s cannot be filtered by %s"), m, d))
+				} else {
+					parts = append(parts, fmt.Sprintf(msg(s.lang, "%s不能按%s拆分", "%s cannot be broken down by %s"), m, d))
+				}
+			}
+			return strings.Join(parts, msg(s.lang, "; ", "; ")) + msg(s.lang, " (它的数据和这个维度之间没有定义关联)。", " (its data is not linked to that dimension in the catalog).")
+		}
 		problems = strings.Join(qe.Problems, "; ")
 	}
 	return msg(s.lang, "这个问题无法按已定义的指标和维度回答:", "This cannot be answered with the defined metrics and dimensions: ") + problems

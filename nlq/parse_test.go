@@ -2,6 +2,7 @@ package nlq
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -15,6 +16,7 @@ type parseCase struct {
 	want *catalog.Query // for Answer
 	opts []string       // option metrics, for Clarify
 	def  string         // metric, for Define
+	text string         // a part of the reply text, when set
 }
 
 var (
@@ -29,6 +31,9 @@ func runCases(t *testing.T, p *Parser, c *catalog.Catalog, cases []parseCase) {
 			got := p.Parse(tt.q, Context{Now: demoNow(), Previous: tt.prev})
 			if got.Kind != tt.kind {
 				t.Fatalf("Parse(%q).Kind = %s, want %s (text %q, unexplained %q)", tt.q, got.Kind, tt.kind, got.Text, got.Unexplained)
+			}
+			if tt.text != "" && !strings.Contains(got.Text, tt.text) {
+				t.Errorf("Parse(%q).Text = %q, want it to contain %q", tt.q, got.Text, tt.text)
 			}
 			switch tt.kind {
 			case Answer:
