@@ -107,6 +107,15 @@ func Open(ctx context.Context, dsn string, opts warehouse.Options) (*warehouse.D
 		case err == nil:
 			eng.timeZone = opts.TimeZone
 		case me != nil && me.Number == errUnknownTimeZone:
+			// Without the server's zone tables a zone with no daylight saving time (most of
+			// Asia) is the same as its fixed offset.
+			if off, ok := fixedOffset(opts.TimeZone, time.Now()); ok {
+				if _, err := x.ExecContext(pctx, "SET time_zone = '"+off+"'"); err == nil {
+					eng.timeZone = off
+					opts.Logger.Debug("mysql time zone tables not loaded; using the zone's fixed offset", "time_zone", opts.TimeZone, "offset", off)
+					break
+				}
+			}
 			opts.Logger.Warn("mysql time zone unknown to the server; keeping the server zone (load the zone tables or use an offset such as +08:00)",
 				"time_zone", opts.TimeZone)
 		default:
@@ -116,6 +125,26 @@ func Open(ctx context.Context, dsn string, opts warehouse.Options) (*warehouse.D
 	opts.Logger.Debug("warehouse opened", "dialect", warehouse.MySQL, "flavour", eng.flavour,
 		"version", version, "addr", cfg.Addr, "database", cfg.DBName, "user", cfg.User)
 	return db, nil
+}
+
+// fixedOffset returns zone's UTC offset as "+08:00" when the zone had the same offset all through
+// this year and the last (no daylight saving time), so it can stand in for the zone's name.
+func fixedOffset(zone string, now time.Time) (string, bool) {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return "", false
+	}
+	_, first := time.Date(now.Year()-1, 1, 1, 0, 0, 0, 0, loc).Zone()
+	for m := 0; m < 24; m++ {
+		if _, off := time.Date(now.Year()-1, time.Month(1+m), 1, 0, 0, 0, 0, loc).Zone(); off != first {
+			return "", false
+		}
+	}
+	sign := "+"
+	if first < 0 {
+		sign, first = "-", -first
+	}
+	return fmt.Sprintf("%s%02d:%02d", sign, first/3600, first%3600/60), true
 }
 
 // OpenWritable connects to dsn like Open but returns a plain read-write
