@@ -105,7 +105,9 @@ func (a *Answerer) why(ctx context.Context, res nlq.Result) *Answer {
 // values that made most of it: "品类 美妆 -93% (占变化 77%)". Ratio metrics, whose change does not
 // split by difference, get none; a failed query is logged and shows none.
 func (a *Answerer) contributors(ctx context.Context, c *catalog.Catalog, m *catalog.Metric, al store.Alert, n int, lang string) []string {
-	if m.Type == catalog.Ratio || m.Format == catalog.Percent {
+	if !m.Additive() {
+		// Only sums and counts split into parts that add up to the change; distinct counts,
+		// averages, ratios and derived metrics do not.
 		return nil
 	}
 	l := loc(c)
