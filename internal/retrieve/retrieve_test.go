@@ -33,14 +33,6 @@ var catalog = []retrieve.Item{
 	{Kind: retrieve.KindExample, Key: "q17", Text: "上个月华东区销售额多少", Payload: []byte(`{"metrics":["sales"]}`)},
 }
 
-func keys(hits []retrieve.Hit) []string {
-	out := []string{}
-	for _, h := range hits {
-		out = append(out, h.Item.Key)
-	}
-	return out
-}
-
 func newIndexes(t *testing.T) map[string]retrieve.Index {
 	idx := map[string]retrieve.Index{
 		"lexical": retrieve.NewLexical(),
@@ -80,7 +72,7 @@ func TestLexicalFindsTheRightEntry(t *testing.T) {
 					t.Fatal(err)
 				}
 				if len(hits) == 0 || hits[0].Item.Key != tt.want {
-					t.Errorf("got %v, want %q first", keys(hits), tt.want)
+					t.Errorf("got %v, want %q first", retrievetest.Keys(hits), tt.want)
 				}
 				for _, h := range hits {
 					if len(tt.kinds) > 0 && h.Item.Kind != tt.kinds[0] {
@@ -104,7 +96,7 @@ func TestCosineRanksBySimilarity(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(hits) != 3 && len(kinds) == 0 || len(hits) == 0 || hits[0].Item.Key != it.Key {
-				t.Errorf("query %q kinds %v: got %v, want %q first", it.Text, kinds, keys(hits), it.Key)
+				t.Errorf("query %q kinds %v: got %v, want %q first", it.Text, kinds, retrievetest.Keys(hits), it.Key)
 				continue
 			}
 			if hits[0].Score < 0.999 || hits[0].Score <= hits[len(hits)-1].Score && len(hits) > 1 {
@@ -126,7 +118,7 @@ func TestSearchReturnsKAndPayload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff([]string{"q17"}, keys(hits)); diff != "" {
+			if diff := cmp.Diff([]string{"q17"}, retrievetest.Keys(hits)); diff != "" {
 				t.Errorf("examples (-want +got):\n%s", diff)
 			}
 			if string(hits[0].Item.Payload) != `{"metrics":["sales"]}` {
@@ -245,7 +237,7 @@ func TestNewSelectsAndLogs(t *testing.T) {
 			}
 			hits, err := idx.Search(context.Background(), catalog[0].Text, 1, retrieve.KindMetric)
 			if err != nil || len(hits) != 1 || hits[0].Item.Key != "gmv" {
-				t.Errorf("search: got %v, %v, want gmv", keys(hits), err)
+				t.Errorf("search: got %v, %v, want gmv", retrievetest.Keys(hits), err)
 			}
 		})
 	}
@@ -263,7 +255,7 @@ func TestEmbedderOutageFallsBackToLexical(t *testing.T) {
 	if err != nil {
 		t.Fatalf("search during outage: %v", err)
 	}
-	if diff := cmp.Diff([]string{"sales"}, keys(hits)); diff != "" {
+	if diff := cmp.Diff([]string{"sales"}, retrievetest.Keys(hits)); diff != "" {
 		t.Errorf("hits during outage (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(buf.String(), "falling back to lexical") || !strings.Contains(buf.String(), "503") {
@@ -368,7 +360,7 @@ func TestLexicalAtScale(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(hits) != 10 || hits[0].Item.Key != tt.want {
-			t.Errorf("query %q: got %v, want 10 hits with %q first", tt.query, keys(hits), tt.want)
+			t.Errorf("query %q: got %v, want 10 hits with %q first", tt.query, retrievetest.Keys(hits), tt.want)
 		}
 	}
 }

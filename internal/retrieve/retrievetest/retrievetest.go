@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"unicode"
+
+	"github.com/metricbot/metricbot/internal/retrieve"
 )
 
 // HashEmbed returns a unit vector of dims dimensions for text: a hashed bag of its lowercased
@@ -197,4 +199,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": req.Model,
 		"usage": map[string]int{"prompt_tokens": len(inputs), "total_tokens": len(inputs)}})
+}
+
+// Keys returns the keys of hits in order, for comparing search results.
+func Keys(hits []retrieve.Hit) []string {
+	out := []string{}
+	for _, h := range hits {
+		out = append(out, h.Item.Key)
+	}
+	return out
 }

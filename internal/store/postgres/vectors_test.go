@@ -76,14 +76,6 @@ var vcatalog = []retrieve.Item{
 	{Kind: retrieve.KindExample, Key: "q17", Text: "上个月华东区销售额多少", Payload: []byte(`{"metrics":["sales"]}`)},
 }
 
-func hitKeys(hits []retrieve.Hit) []string {
-	out := []string{}
-	for _, h := range hits {
-		out = append(out, h.Item.Key)
-	}
-	return out
-}
-
 func TestVectorIndexSearch(t *testing.T) {
 	idx, srv, _ := vectorIndex(t)
 	ctx := t.Context()
@@ -300,7 +292,7 @@ func TestVectorIndexBehindRetrieveNew(t *testing.T) {
 	srv.SetDown(true) // the embeddings endpoint fails: answers come from the lexical fallback
 	hits, err := ri.Search(t.Context(), "销售额", 1, retrieve.KindMetric)
 	if err != nil || len(hits) != 1 || hits[0].Item.Key != "sales" {
-		t.Errorf("search with the endpoint down: got %v, %v, want sales", hitKeys(hits), err)
+		t.Errorf("search with the endpoint down: got %v, %v, want sales", retrievetest.Keys(hits), err)
 	}
 }
 
