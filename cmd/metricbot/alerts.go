@@ -11,7 +11,6 @@ import (
 
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/alert"
-	"github.com/metricbot/metricbot/internal/engine"
 	"github.com/metricbot/metricbot/internal/format"
 )
 
@@ -71,7 +70,7 @@ func cmdAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if rules == 0 {
 		return &exitError{1, "alerts check: " + alert.ErrNoRules.Error()}
 	}
-	eng := engine.New(a.catalogs, a.wh, a.log)
+	eng := a.metricsEngine()
 	start := time.Now()
 	got, err := alert.EvaluateRange(ctx, eng, cat, r, alert.Options{
 		Now:         now,

@@ -15,7 +15,6 @@ import (
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/answer"
 	"github.com/metricbot/metricbot/internal/chart"
-	"github.com/metricbot/metricbot/internal/engine"
 	"github.com/metricbot/metricbot/nlq"
 	"github.com/metricbot/metricbot/nlq/llm"
 )
@@ -56,7 +55,7 @@ func (f *askFlags) answerer(ctx context.Context, stderr io.Writer) (*app, bot.An
 		a.close()
 		return nil, nil, nil, &exitError{2, err.Error()}
 	}
-	eng := engine.New(a.catalogs, a.wh, a.log)
+	eng := a.metricsEngine()
 	parsers, err := answer.NewParsers(ctx, a.catalogs, eng, 0, a.log.With("component", "nlq"))
 	if err != nil {
 		a.close()

@@ -12,7 +12,6 @@ import (
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/chart"
 	"github.com/metricbot/metricbot/internal/digest"
-	"github.com/metricbot/metricbot/internal/engine"
 	"github.com/metricbot/metricbot/internal/review"
 	"github.com/metricbot/metricbot/internal/store"
 	"github.com/metricbot/metricbot/internal/store/postgres"
@@ -132,7 +131,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	req := digest.Request{Metrics: names, Grain: g, Lang: lang, Now: clock(), Charts: charts, DataEnd: a.demoEnd}
-	r, err := digest.Compose(ctx, engine.New(a.catalogs, a.wh, a.log), c, st, req)
+	r, err := digest.Compose(ctx, a.metricsEngine(), c, st, req)
 	if err != nil {
 		return err
 	}

@@ -147,6 +147,16 @@ type app struct {
 	wh       *warehouse.DB
 	state    stateStore      // opened by commands that answer questions
 	parsers  *answer.Parsers // likewise
+	eng      *engine.Engine  // made once the warehouse is open; see metricsEngine
+}
+
+// metricsEngine returns the app's one engine over its catalog and warehouse, shared by the
+// answers, digests and alerts of a command (so they share its freshness cache).
+func (a *app) metricsEngine() *engine.Engine {
+	if a.eng == nil {
+		a.eng = engine.New(a.catalogs, a.wh, a.log.With("component", "engine"))
+	}
+	return a.eng
 }
 
 func (c *common) load(stderr io.Writer) (*app, error) {

@@ -115,7 +115,7 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return printDryRun(stdout, st, f.output)
 	}
-	eng := engine.New(a.catalogs, a.wh, a.log)
+	eng := a.metricsEngine()
 	res, err := eng.Run(ctx, q)
 	if err != nil {
 		if f.output == "json" {

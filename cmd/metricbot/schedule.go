@@ -10,7 +10,6 @@ import (
 	"github.com/metricbot/metricbot/catalog"
 	"github.com/metricbot/metricbot/internal/chart"
 	"github.com/metricbot/metricbot/internal/digest"
-	"github.com/metricbot/metricbot/internal/engine"
 	"github.com/metricbot/metricbot/internal/review"
 	"github.com/metricbot/metricbot/internal/schedule"
 	"github.com/metricbot/metricbot/internal/store"
@@ -33,7 +32,7 @@ func newScheduler(a *app, st stateStore, router bot.Router, now func() time.Time
 	if err != nil {
 		return nil, err
 	}
-	d := &digest.Digester{Runner: engine.New(a.catalogs, a.wh, a.log.With("component", "digest")), Catalogs: a.catalogs, Sources: ss, Charts: charts}
+	d := &digest.Digester{Runner: a.metricsEngine(), Catalogs: a.catalogs, Sources: ss, Charts: charts}
 	if !a.demoEnd.IsZero() {
 		end := a.demoEnd
 		d.DataEnd = func() catalog.Date { return end }

@@ -205,7 +205,7 @@ func newAlertLoop(a *app, st stateStore, posters map[bot.Platform]bot.Poster, no
 		}
 		checkAt = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
 	}
-	eng := engine.New(a.catalogs, a.wh, a.log)
+	eng := a.metricsEngine()
 	charts, err := chart.New(chart.RendererOptions{Logger: a.log})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
