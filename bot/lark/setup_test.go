@@ -228,16 +228,4 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// waitFor waits until the handler got n events.
-func waitFor(ctx context.Context, t testing.TB, h *recorder, n int) {
-	t.Helper()
-	for range n {
-		select {
-		case <-h.got:
-		case <-ctx.Done():
-			t.Fatalf("handler got fewer than %d events: %v", n, ctx.Err())
-		}
-	}
-}
-
 var errBusy = errors.New("queue full")

@@ -22,7 +22,7 @@ type Lexical struct {
 	ndead    int
 	byKey    map[itemKey]int
 	postings map[string][]int32
-	scores   sync.Pool // []float32 accumulators, zeroed; wrong-sized ones are dropped
+	scores   sync.Pool // *[]float32 accumulators, zeroed; wrong-sized ones are dropped
 }
 
 var _ Index = (*Lexical)(nil)
@@ -122,10 +122,12 @@ func (l *Lexical) Search(ctx context.Context, query string, k int, kinds ...Kind
 	if len(rare)+len(common) == 0 || total == 0 {
 		return []Hit{}, nil
 	}
-	acc, _ := l.scores.Get().([]float32)
-	if len(acc) != len(l.items) {
-		acc = make([]float32, len(l.items))
+	accp, _ := l.scores.Get().(*[]float32)
+	if accp == nil || len(*accp) != len(l.items) {
+		buf := make([]float32, len(l.items))
+		accp = &buf
 	}
+	acc := *accp
 	var touched []int32
 	accumulate := func(qs []qg) {
 		for _, q := range qs {
@@ -172,7 +174,7 @@ func (l *Lexical) Search(ctx context.Context, query string, k int, kinds ...Kind
 		extra := float64(len(l.grams[d]))
 		top.push(scored{score: coverage / (1 + 0.05*math.Log1p(extra)), idx: int(d)})
 	}
-	l.scores.Put(acc)
+	l.scores.Put(accp)
 	return top.hits(l.items), nil
 }
 

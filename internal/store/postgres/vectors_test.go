@@ -216,14 +216,6 @@ func clustered(r *rand.Rand, c int) []float32 {
 	return v
 }
 
-func vecString(v []float32) string {
-	parts := make([]string, len(v))
-	for i, x := range v {
-		parts[i] = fmt.Sprint(x)
-	}
-	return "[" + strings.Join(parts, ",") + "]"
-}
-
 func TestVectorIndexRefusesOtherDimensions(t *testing.T) {
 	_, _, s := vectorIndex(t)
 	_, err := postgres.NewVectorIndex(t.Context(), s, &retrievetest.Embedder{Dims: 32}, 32, quiet)
